@@ -1,0 +1,105 @@
+/**
+ * Every Lambda function of the product, described once. The CDK stack turns
+ * each entry into a NodejsFunction (with the IAM grants listed in `access`),
+ * API routes into HTTP API routes, and the local stack binds the same entries
+ * to its HTTP adapter and workflow runner. Add a handler here and both pick it up.
+ */
+import type { TableSpec } from '#shared/store/tables.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface ApiRoute {
+  method: HttpMethod;
+  /** API Gateway style path, parameters in braces: /api/virtualization/{platformId}. */
+  path: string;
+  /** Reachable without credentials (health, OpenAPI document). */
+  public?: boolean;
+}
+
+export type TableAccess = 'read' | 'write';
+
+export interface FunctionSpec {
+  /** Construct id and function name suffix. */
+  id: string;
+  /** Repo-relative source file exporting `handler`. */
+  entry: string;
+  description: string;
+  route?: ApiRoute;
+  timeoutSeconds?: number;
+  memoryMb?: number;
+  access: {
+    tables?: Partial<Record<TableSpec['id'], TableAccess>>;
+    /** Platform and host credentials in Secrets Manager. */
+    secrets?: 'read' | 'write';
+    /** StartExecution on the platform-sync state machine. */
+    startsSync?: boolean;
+    /** Sends to the sync-requests queue. */
+    sendsSyncRequests?: boolean;
+  };
+}
+
+const api = (id: string, method: HttpMethod, path: string, access: FunctionSpec['access'], description: string, isPublic = false): FunctionSpec => ({
+  id,
+  entry: `functions/api/${id}.ts`,
+  description,
+  route: { method, path, ...(isPublic ? { public: true } : {}) },
+  access,
+});
+
+export const apiFunctions: FunctionSpec[] = [
+  api('get-health', 'GET', '/api/health', {}, 'Liveness of the API', true),
+  api('get-openapi', 'GET', '/api/openapi.json', {}, 'OpenAPI 3.1 document', true),
+  api('create-platform', 'POST', '/api/virtualization', { tables: { platforms: 'write' }, secrets: 'write' }, 'Register a vCenter platform'),
+  api('list-platforms', 'GET', '/api/virtualization', { tables: { platforms: 'read' } }, 'List platforms'),
+  api('get-platform', 'GET', '/api/virtualization/{platformId}', { tables: { platforms: 'read' } }, 'Get a platform'),
+  api('update-platform', 'PATCH', '/api/virtualization/{platformId}', { tables: { platforms: 'write' }, secrets: 'write' }, 'Update a platform'),
+  api('delete-platform', 'DELETE', '/api/virtualization/{platformId}', { tables: { platforms: 'write', hosts: 'write' }, secrets: 'write' }, 'Delete a platform, keeping its hosts as missing'),
+  api('start-platform-sync', 'POST', '/api/virtualization/{platformId}/sync', { tables: { platforms: 'write', tasks: 'write' }, startsSync: true }, 'Start a platform sync'),
+  api('list-tasks', 'GET', '/api/tasks', { tables: { tasks: 'read' } }, 'List tasks, newest first'),
+  api('get-task', 'GET', '/api/tasks/{taskId}', { tables: { tasks: 'read' } }, 'Get a task with its progress'),
+  api('list-task-items', 'GET', '/api/tasks/{taskId}/items', { tables: { tasks: 'read', taskItems: 'read' } }, "List a task's per-host outcomes"),
+  api('list-hosts', 'GET', '/api/hosts', { tables: { hosts: 'read' } }, 'List hosts'),
+  api('get-host', 'GET', '/api/hosts/{hostId}', { tables: { hosts: 'read' } }, 'Get a host'),
+];
+
+const workflow = (id: string, access: FunctionSpec['access'], description: string, timeoutSeconds: number, memoryMb: number): FunctionSpec => ({
+  id,
+  entry: `functions/workflow/${id}.ts`,
+  description,
+  access,
+  timeoutSeconds,
+  memoryMb,
+});
+
+export const workflowFunctions: FunctionSpec[] = [
+  workflow('plan-sync-batches', { tables: { platforms: 'read', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Log in to the vCenter, discover its hosts and VMs, store batch plans', 300, 1024),
+  workflow('sync-batch', { tables: { platforms: 'read', hosts: 'write', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Fetch one batch of hosts or VMs and upsert them', 300, 512),
+  workflow('mark-missing-hosts', { tables: { platforms: 'write', hosts: 'write', tasks: 'write', taskItems: 'read' } }, 'Mark hosts not seen by the sync as missing and finish the task', 300, 512),
+  workflow('fail-task', { tables: { platforms: 'write', tasks: 'write' } }, 'Record a failed sync on its task', 30, 256),
+];
+
+export const scheduleFunctions: FunctionSpec[] = [
+  {
+    id: 'dispatch-scheduled-syncs',
+    entry: 'functions/schedule/dispatch-scheduled-syncs.ts',
+    description: 'Every minute: queue a sync request for each platform whose schedule is due',
+    access: { tables: { platforms: 'write' }, sendsSyncRequests: true },
+    timeoutSeconds: 60,
+  },
+  {
+    id: 'start-queued-sync',
+    entry: 'functions/schedule/start-queued-sync.ts',
+    description: 'Start the sync requested by a queue message',
+    access: { tables: { platforms: 'write', tasks: 'write' }, startsSync: true },
+    timeoutSeconds: 30,
+  },
+  {
+    id: 'reconcile-execution',
+    entry: 'functions/schedule/reconcile-execution.ts',
+    description: 'Bring a task row in line with an execution that ended outside the workflow (stopped, timed out)',
+    access: { tables: { platforms: 'write', tasks: 'write' } },
+    timeoutSeconds: 30,
+  },
+];
+
+export const allFunctions: FunctionSpec[] = [...apiFunctions, ...workflowFunctions, ...scheduleFunctions];

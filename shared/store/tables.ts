@@ -1,0 +1,87 @@
+/**
+ * The DynamoDB tables, described once. The CDK stack deploys them from these
+ * specs and the local stack creates them in DynamoDB Local from the same specs,
+ * so both always agree on keys and indexes. Access patterns: docs/data-model.md.
+ */
+export interface KeyAttribute {
+  name: string;
+  type: 'S' | 'N';
+}
+
+export interface IndexSpec {
+  indexName: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  /** Non-key attributes copied into the index; absent means ALL. */
+  nonKeyAttributes?: string[];
+}
+
+export interface TableSpec {
+  /** Logical name; the physical name comes from an environment variable. */
+  id: 'platforms' | 'hosts' | 'tasks' | 'taskItems';
+  /** Environment variable that carries the physical table name to the Lambdas. */
+  envVar: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  indexes: IndexSpec[];
+  timeToLiveAttribute?: string;
+}
+
+export const platformsTable: TableSpec = {
+  id: 'platforms',
+  envVar: 'PLATFORMS_TABLE',
+  partitionKey: { name: 'id', type: 'S' },
+  indexes: [],
+};
+
+export const hostsTable: TableSpec = {
+  id: 'hosts',
+  envVar: 'HOSTS_TABLE',
+  partitionKey: { name: 'id', type: 'S' },
+  indexes: [
+    {
+      indexName: 'byPlatform',
+      partitionKey: { name: 'platformId', type: 'S' },
+      sortKey: { name: 'id', type: 'S' },
+      nonKeyAttributes: ['status', 'kind', 'moref', 'name', 'lastSeenAt'],
+    },
+    {
+      indexName: 'bySource',
+      partitionKey: { name: 'source', type: 'S' },
+      sortKey: { name: 'id', type: 'S' },
+    },
+  ],
+};
+
+export const tasksTable: TableSpec = {
+  id: 'tasks',
+  envVar: 'TASKS_TABLE',
+  partitionKey: { name: 'id', type: 'S' },
+  indexes: [
+    {
+      indexName: 'byCreatedAt',
+      // Every task carries listKey = "task"; tasks are few enough per day that
+      // one index partition serves "newest first" without a hot spot.
+      partitionKey: { name: 'listKey', type: 'S' },
+      sortKey: { name: 'createdAt', type: 'S' },
+    },
+  ],
+};
+
+export const taskItemsTable: TableSpec = {
+  id: 'taskItems',
+  envVar: 'TASK_ITEMS_TABLE',
+  partitionKey: { name: 'taskId', type: 'S' },
+  sortKey: { name: 'itemKey', type: 'S' },
+  indexes: [],
+  timeToLiveAttribute: 'expiresAt',
+};
+
+export const allTables: TableSpec[] = [platformsTable, hostsTable, tasksTable, taskItemsTable];
+
+/** Physical table name as the Lambdas see it. */
+export function tableName(spec: TableSpec): string {
+  const name = process.env[spec.envVar];
+  if (!name) throw new Error(`environment variable ${spec.envVar} is not set`);
+  return name;
+}
