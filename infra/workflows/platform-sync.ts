@@ -1,0 +1,172 @@
+/**
+ * The platform-sync state machine, shaped exactly as docs/workflows.md says:
+ *
+ *   PlanBatches -> SyncEsxiHostBatches (Map: SyncEsxiHostBatch)
+ *               -> SyncVmBatches (Map: SyncVmBatch) -> MarkMissingHosts
+ *   any failure -> FailTask -> SyncFailed
+ *
+ * Constraints from the local runner (aws-local-stepfunctions), which executes
+ * this very definition: inline Map over batch indexes only (no distributed
+ * Map, no ItemReader), JSONPath only (no JSONata), every Task a
+ * `lambda:invoke` whose result is `{Payload}`.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/** State names, as a person reads them in the console (and the local runner binds handlers by). */
+export const PlatformSyncStates = {
+  plan: 'PlanBatches',
+  esxiMap: 'SyncEsxiHostBatches',
+  esxiBatch: 'SyncEsxiHostBatch',
+  vmMap: 'SyncVmBatches',
+  vmBatch: 'SyncVmBatch',
+  markMissing: 'MarkMissingHosts',
+  failTask: 'FailTask',
+  failed: 'SyncFailed',
+} as const;
+
+/** Lambda errors worth retrying: throttling and service-side faults, never handler errors. */
+export const RETRIED_LAMBDA_ERRORS = [
+  'Lambda.TooManyRequestsException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+
+export const ESXI_MAX_CONCURRENCY = 4;
+export const VM_MAX_CONCURRENCY = 8;
+
+export interface PlatformSyncFunctions {
+  planSyncBatches: lambda.IFunction;
+  syncBatch: lambda.IFunction;
+  markMissingHosts: lambda.IFunction;
+  failTask: lambda.IFunction;
+}
+
+export interface PlatformSyncWorkflowProps {
+  functions: PlatformSyncFunctions;
+  stateMachineName?: string;
+  logRetention: logs.RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+}
+
+const ids = {
+  taskId: sfn.JsonPath.stringAt('$.taskId'),
+  platformId: sfn.JsonPath.stringAt('$.platformId'),
+};
+
+function invoke(scope: Construct, name: string, fn: lambda.IFunction, payload: Record<string, unknown>, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, name, {
+    lambdaFunction: fn,
+    payload: sfn.TaskInput.fromObject(payload),
+    // The CDK default retry misses Lambda.TooManyRequestsException, which a
+    // fan-out of batch invocations is the first to hit: retry explicitly.
+    retryOnServiceExceptions: false,
+    ...extra,
+  });
+  task.addRetry({
+    errors: RETRIED_LAMBDA_ERRORS,
+    interval: Duration.seconds(2),
+    maxAttempts: 6,
+    backoffRate: 2,
+  });
+  return task;
+}
+
+export class PlatformSyncWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PlatformSyncWorkflowProps) {
+    super(scope, id);
+    const { functions: fns } = props;
+    const S = PlatformSyncStates;
+
+    const failed = new sfn.Fail(this, S.failed, {
+      comment: 'The task row already records the error (FailTask)',
+      errorPath: '$.error.Error',
+      cause: 'Platform sync failed; the task row holds the error',
+    });
+    const failTask = invoke(
+      this,
+      S.failTask,
+      fns.failTask,
+      { ...ids, error: sfn.JsonPath.objectAt('$.error') },
+      { resultPath: sfn.JsonPath.DISCARD },
+    ).next(failed);
+    const onError = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
+
+    const plan = invoke(this, S.plan, fns.planSyncBatches, ids, {
+      // Batch indexes only; the member lists stay in DynamoDB.
+      resultSelector: {
+        esxiBatches: sfn.JsonPath.listAt('$.Payload.esxiBatches'),
+        vmBatches: sfn.JsonPath.listAt('$.Payload.vmBatches'),
+      },
+      resultPath: '$.plan',
+    }).addCatch(failTask, onError);
+
+    const batchMap = (mapName: string, taskName: string, kind: 'esxi' | 'vm', itemsPath: string, maxConcurrency: number): sfn.Map => {
+      const map = new sfn.Map(this, mapName, {
+        itemsPath,
+        itemSelector: {
+          ...ids,
+          kind,
+          batchIndex: sfn.JsonPath.numberAt('$$.Map.Item.Value'),
+        },
+        maxConcurrency,
+        // Inline Map results count against the 256 KB state limit: drop them.
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      map.itemProcessor(
+        invoke(
+          this,
+          taskName,
+          fns.syncBatch,
+          {
+            ...ids,
+            kind: sfn.JsonPath.stringAt('$.kind'),
+            batchIndex: sfn.JsonPath.numberAt('$.batchIndex'),
+          },
+          // Each iteration yields only its batch index, never the handler's result.
+          { resultPath: sfn.JsonPath.DISCARD, outputPath: '$.batchIndex' },
+        ),
+      );
+      return map.addCatch(failTask, onError);
+    };
+
+    // ESXi hosts first, so every VM's esxiHostId resolves.
+    const esxi = batchMap(S.esxiMap, S.esxiBatch, 'esxi', '$.plan.esxiBatches', ESXI_MAX_CONCURRENCY);
+    const vms = batchMap(S.vmMap, S.vmBatch, 'vm', '$.plan.vmBatches', VM_MAX_CONCURRENCY);
+    // The execution's output is the handler's summary of the finished sync.
+    const markMissing = invoke(this, S.markMissing, fns.markMissingHosts, ids, { outputPath: '$.Payload' }).addCatch(failTask, onError);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      // The vended-logs prefix keeps CloudWatch's resource policy small.
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName ?? 'platform-sync'}`,
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      ...(props.stateMachineName ? { stateMachineName: props.stateMachineName } : {}),
+      comment: 'Platform sync: plan batches, sync ESXi hosts then VMs batch by batch, mark missing hosts',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(esxi).next(vms).next(markMissing)),
+      timeout: Duration.hours(2),
+      tracingEnabled: true,
+      logs: {
+        destination: this.logGroup,
+        level: sfn.LogLevel.ALL,
+        // State input and output carry ids and counters only, never credentials
+        // (handlers read secrets themselves), so execution data is safe to log
+        // and is what makes a failed sync debuggable from the console.
+        includeExecutionData: true,
+      },
+    });
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Request and response schemas of the HTTP API, shared by the handlers (which
+ * validate with them) and the OpenAPI document (which is generated from them),
+ * so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import { idPathSchema, listQuerySchema } from '#http';
+import type { Host, HostKind, HostSource, HostStatus } from '#shared/domain/host.ts';
+import { createPlatformSchema, platformViewSchema, updatePlatformSchema } from '#shared/domain/platform.ts';
+import type { TaskItem, TaskPhase, TaskStatus, TaskTrigger, TaskType, TaskView } from '#shared/domain/task.ts';
+
+// ---- enums (checked against the domain types below) ----
+
+export const taskTypeSchema = z.enum(['platform_sync', 'platform_collect', 'host_collect', 'mixed_collect']);
+export const taskTriggerSchema = z.enum(['api', 'schedule', 'retry']);
+export const taskStatusSchema = z.enum(['queued', 'running', 'succeeded', 'partially_succeeded', 'failed', 'cancelled']);
+export const taskPhaseSchema = z.enum(['connecting', 'discovering', 'collecting', 'finalizing', 'done']);
+export const taskItemStatusSchema = z.enum(['succeeded', 'failed']);
+export const hostSourceSchema = z.enum(['platform', 'scan', 'manual']);
+export const hostKindSchema = z.enum(['vm', 'esxi', 'linux', 'windows']);
+export const hostStatusSchema = z.enum(['active', 'missing']);
+
+// ---- path parameters ----
+
+export const platformIdPathSchema = idPathSchema('platformId');
+export const taskIdPathSchema = idPathSchema('taskId');
+export const hostIdPathSchema = idPathSchema('hostId');
+
+// ---- query strings ----
+
+export { listQuerySchema };
+
+export const taskListQuerySchema = listQuerySchema.extend({
+  type: taskTypeSchema.optional(),
+  status: taskStatusSchema.optional(),
+});
+
+export const taskItemListQuerySchema = listQuerySchema.extend({
+  status: taskItemStatusSchema.optional(),
+});
+
+export const hostListQuerySchema = listQuerySchema.extend({
+  platformId: z.string().min(1).max(128).optional(),
+  source: hostSourceSchema.optional(),
+  kind: hostKindSchema.optional(),
+  status: hostStatusSchema.optional(),
+  /** Case-insensitive substring of the name or address. */
+  q: z.string().trim().min(1).max(200).optional(),
+});
+
+// ---- request bodies ----
+
+export { createPlatformSchema, updatePlatformSchema };
+
+// ---- responses ----
+
+export { platformViewSchema };
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const taskStartedSchema = z.object({ taskId: z.string() });
+
+export const taskViewSchema = z.object({
+  id: z.string(),
+  type: taskTypeSchema,
+  trigger: taskTriggerSchema,
+  status: taskStatusSchema,
+  phase: taskPhaseSchema,
+  platformId: z.string().optional(),
+  hostCount: z.number().int().optional(),
+  progress: z.object({
+    total: z.number().int(),
+    processed: z.number().int(),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    percent: z.number().min(0).max(100),
+  }),
+  counts: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), missing: z.number().int() }),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  updatedAt: z.string(),
+  finishedAt: z.string().optional(),
+  executionArn: z.string().optional(),
+  error: z.string().optional(),
+});
+
+export const taskItemSchema = z.object({
+  hostId: z.string(),
+  name: z.string().optional(),
+  status: taskItemStatusSchema,
+  errorCode: z.string().optional(),
+  message: z.string().optional(),
+});
+
+/** Extra fields are allowed: kind-specific records (manual hosts) carry more. */
+export const hostViewSchema = z.looseObject({
+  id: z.string(),
+  source: hostSourceSchema,
+  kind: hostKindSchema,
+  platformId: z.string().optional(),
+  name: z.string(),
+  moref: z.string().optional(),
+  instanceUuid: z.string().optional(),
+  powerState: z.string().optional(),
+  cpuCount: z.number().int().optional(),
+  memoryMb: z.number().int().optional(),
+  ipAddresses: z.array(z.string()),
+  osName: z.string().optional(),
+  esxiHostId: z.string().optional(),
+  status: hostStatusSchema,
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  lastCollectedAt: z.string().optional(),
+  lastTaskId: z.string().optional(),
+  missingSince: z.string().optional(),
+  facts: z.record(z.string(), z.unknown()),
+});
+
+export const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().optional().describe('absent on the last page') });
+
+export const platformListSchema = pageSchema(platformViewSchema);
+export const taskListSchema = pageSchema(taskViewSchema);
+export const taskItemListSchema = pageSchema(taskItemSchema);
+export const hostListSchema = pageSchema(hostViewSchema);
+
+export const problemSchema = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  taskId: z.string().optional().describe('409 only: the sync already running'),
+});
+
+// ---- compile-time checks that the schemas and the domain types agree ----
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Expect<T extends true> = T;
+export type _SchemaChecks = [
+  Expect<Same<z.infer<typeof taskTypeSchema>, TaskType>>,
+  Expect<Same<z.infer<typeof taskTriggerSchema>, TaskTrigger>>,
+  Expect<Same<z.infer<typeof taskStatusSchema>, TaskStatus>>,
+  Expect<Same<z.infer<typeof taskPhaseSchema>, TaskPhase>>,
+  Expect<Same<z.infer<typeof taskItemStatusSchema>, TaskItem['status']>>,
+  Expect<Same<z.infer<typeof hostSourceSchema>, HostSource>>,
+  Expect<Same<z.infer<typeof hostKindSchema>, HostKind>>,
+  Expect<Same<z.infer<typeof hostStatusSchema>, HostStatus>>,
+  Expect<TaskView extends z.infer<typeof taskViewSchema> ? true : false>,
+  Expect<TaskItem extends z.infer<typeof taskItemSchema> ? true : false>,
+  Expect<Omit<Host, 'contentHash' | 'lastChange' | 'searchName'> extends z.infer<typeof hostViewSchema> ? true : false>,
+];
+
+// ---- per-operation schemas, keyed by the catalog's function id ----
+
+export interface OperationSchemas {
+  summary: string;
+  path?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Success status and the schema of its body (none for 204). */
+  success: { status: number; description: string; schema?: z.ZodType };
+  /** Problem statuses besides 400/500 that this operation can answer. */
+  problems?: number[];
+}
+
+export const operations: Record<string, OperationSchemas> = {
+  'get-health': { summary: 'Liveness of the API', success: { status: 200, description: 'The API serves requests', schema: healthSchema } },
+  'get-openapi': { summary: 'This OpenAPI 3.1 document', success: { status: 200, description: 'The OpenAPI document' } },
+  'create-platform': {
+    summary: 'Register a vCenter platform',
+    body: createPlatformSchema,
+    success: { status: 201, description: 'The platform, without its password', schema: platformViewSchema },
+    problems: [413],
+  },
+  'list-platforms': { summary: 'List platforms', query: listQuerySchema, success: { status: 200, description: 'A page of platforms', schema: platformListSchema } },
+  'get-platform': { summary: 'Get a platform', path: platformIdPathSchema, success: { status: 200, description: 'The platform', schema: platformViewSchema }, problems: [404] },
+  'update-platform': {
+    summary: 'Update a platform (partial)',
+    path: platformIdPathSchema,
+    body: updatePlatformSchema,
+    success: { status: 200, description: 'The updated platform', schema: platformViewSchema },
+    problems: [404, 413],
+  },
+  'delete-platform': {
+    summary: 'Delete a platform; its hosts are kept and marked missing',
+    path: platformIdPathSchema,
+    success: { status: 204, description: 'Deleted' },
+    problems: [404, 409],
+  },
+  'start-platform-sync': {
+    summary: 'Start a platform sync',
+    path: platformIdPathSchema,
+    success: { status: 202, description: 'The sync task was started', schema: taskStartedSchema },
+    problems: [404, 409],
+  },
+  'list-tasks': { summary: 'List tasks, newest first', query: taskListQuerySchema, success: { status: 200, description: 'A page of tasks', schema: taskListSchema } },
+  'get-task': { summary: 'Get a task with its progress', path: taskIdPathSchema, success: { status: 200, description: 'The task', schema: taskViewSchema }, problems: [404] },
+  'list-task-items': {
+    summary: "List a task's per-host outcomes",
+    path: taskIdPathSchema,
+    query: taskItemListQuerySchema,
+    success: { status: 200, description: 'A page of task items', schema: taskItemListSchema },
+    problems: [404],
+  },
+  'list-hosts': { summary: 'List hosts', query: hostListQuerySchema, success: { status: 200, description: 'A page of hosts', schema: hostListSchema } },
+  'get-host': { summary: 'Get a host', path: hostIdPathSchema, success: { status: 200, description: 'The host', schema: hostViewSchema }, problems: [404] },
+};

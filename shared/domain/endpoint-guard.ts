@@ -1,0 +1,27 @@
+import { isIP } from 'node:net';
+
+/**
+ * Refuses endpoints that point at link-local or cloud metadata addresses, so a
+ * platform registration cannot be used to make our Lambdas fetch instance
+ * credentials (SSRF). Only literal addresses are checked here; names are
+ * resolved by the collector at connect time and checked again there.
+ */
+export function isForbiddenEndpointHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'metadata.google.internal' || host === 'instance-data') return true;
+  const family = isIP(host);
+  if (family === 4) return host.startsWith('169.254.');
+  if (family === 6) return isForbiddenIpv6(host);
+  return false;
+}
+
+function isForbiddenIpv6(host: string): boolean {
+  // fe80::/10 link-local, fd00:ec2::254 the EC2 IPv6 metadata endpoint,
+  // and IPv4-mapped forms of 169.254.0.0/16.
+  if (/^fe[89ab][0-9a-f]:/.test(host)) return true;
+  if (host === 'fd00:ec2::254') return true;
+  const mapped = host.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+  if (mapped?.[1]) return mapped[1].startsWith('169.254.');
+  const mappedHex = host.match(/^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/);
+  return mappedHex?.[1] === 'a9fe';
+}

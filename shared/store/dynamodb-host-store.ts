@@ -1,0 +1,159 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Host } from '#shared/domain/host.ts';
+import { writeInChunks } from './batch-write.ts';
+import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+import type { HostFilter, HostStore, PlatformHostKey } from './host-store.ts';
+
+const maxKeysPerBatchGet = 100;
+
+export class DynamoDbHostStore implements HostStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(client: DynamoDBDocumentClient, table: string) {
+    this.#client = client;
+    this.#table = table;
+  }
+
+  async get(id: string): Promise<Host | undefined> {
+    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { id } }));
+    return Item as Host | undefined;
+  }
+
+  async getMany(ids: string[]): Promise<Host[]> {
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += maxKeysPerBatchGet) chunks.push(ids.slice(i, i + maxKeysPerBatchGet));
+    const pages = await Promise.all(chunks.map((chunk) => this.#getChunk(chunk)));
+    return pages.flat();
+  }
+
+  async #getChunk(ids: string[]): Promise<Host[]> {
+    const found: Host[] = [];
+    let keys: Record<string, unknown>[] = ids.map((id) => ({ id }));
+    for (let attempt = 1; keys.length > 0; attempt++) {
+      if (attempt > 8) throw new Error(`DynamoDB left ${keys.length} reads unprocessed`);
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 25));
+      const { Responses, UnprocessedKeys } = await this.#client.send(
+        new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      found.push(...((Responses?.[this.#table] ?? []) as Host[]));
+      keys = UnprocessedKeys?.[this.#table]?.Keys ?? [];
+    }
+    return found;
+  }
+
+  putMany(hosts: Host[]): Promise<number> {
+    return writeInChunks(this.#client, this.#table, hosts as unknown as Record<string, unknown>[]);
+  }
+
+  async list(filter: HostFilter, { limit, cursor }: { limit: number; cursor?: string }): Promise<Page<Host>> {
+    const conditions: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const addFilter = (field: 'kind' | 'status' | 'source' | 'platformId', value: string | undefined) => {
+      if (value === undefined) return;
+      conditions.push(`#${field} = :${field}`);
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+    };
+    // The most selective index serves the query; other criteria filter.
+    const index = filter.platformId ? 'byPlatform' : filter.source ? 'bySource' : undefined;
+    const keyField = filter.platformId ? 'platformId' : 'source';
+    if (index !== 'byPlatform') addFilter('platformId', filter.platformId);
+    if (index !== 'bySource') addFilter('source', filter.source);
+    addFilter('kind', filter.kind);
+    addFilter('status', filter.status);
+    if (filter.q) {
+      conditions.push('(contains(#searchName, :q) OR contains(#address, :q))');
+      names['#searchName'] = 'searchName';
+      names['#address'] = 'address';
+      values[':q'] = filter.q.toLowerCase();
+    }
+    const items: Host[] = [];
+    let startKey = decodeCursor(cursor);
+    do {
+      const common = {
+        TableName: this.#table,
+        Limit: limit - items.length,
+        ExclusiveStartKey: startKey,
+        ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
+      };
+      const page = index
+        ? await this.#client.send(
+            new QueryCommand({
+              ...common,
+              // byPlatform projects only a few attributes: the query reads keys, then full items below.
+              IndexName: index,
+              KeyConditionExpression: `#key = :key`,
+              ExpressionAttributeNames: { ...names, '#key': keyField },
+              ExpressionAttributeValues: { ...values, ':key': filter.platformId ?? filter.source },
+            }),
+          )
+        : await this.#client.send(
+            new ScanCommand({
+              ...common,
+              ...(conditions.length ? { ExpressionAttributeNames: names, ExpressionAttributeValues: values } : {}),
+            }),
+          );
+      const pageItems = (page.Items ?? []) as Host[];
+      items.push(...(index === 'byPlatform' ? await this.#hydrate(pageItems) : pageItems));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    const nextCursor = encodeCursor(startKey);
+    return { items: items.map(withoutSearchName), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  async #hydrate(keys: Host[]): Promise<Host[]> {
+    const full = new Map((await this.getMany(keys.map((host) => host.id))).map((host) => [host.id, host]));
+    return keys.map((key) => full.get(key.id)).filter((host): host is Host => host !== undefined);
+  }
+
+  async *listPlatformHostKeys(platformId: string): AsyncGenerator<PlatformHostKey[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: 'byPlatform',
+          KeyConditionExpression: 'platformId = :platformId',
+          ExpressionAttributeValues: { ':platformId': platformId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      yield (page.Items ?? []) as PlatformHostKey[];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  async markMissing(ids: string[], at: string, taskId: string): Promise<number> {
+    let marked = 0;
+    const queue = [...ids];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          await this.#client.send(
+            new UpdateCommand({
+              TableName: this.#table,
+              Key: { id },
+              UpdateExpression: 'SET #status = :missing, missingSince = if_not_exists(missingSince, :at), lastTaskId = :taskId',
+              ConditionExpression: 'attribute_exists(id) AND #status = :active',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':missing': 'missing', ':active': 'active', ':at': at, ':taskId': taskId },
+            }),
+          );
+          marked++;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    return marked;
+  }
+}
+
+function withoutSearchName(host: Host): Host {
+  const { searchName: _searchName, ...rest } = host as Host & { searchName?: string };
+  return rest as Host;
+}

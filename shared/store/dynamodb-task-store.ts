@@ -1,0 +1,299 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { finishedStatuses, type Task, type TaskItem, type TaskPhase, type TaskStatus, type TaskType } from '#shared/domain/task.ts';
+import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+import { batchKey, type BatchCounters, type BatchKind, type BatchMember, type StartSyncOutcome, type TaskStore } from './task-store.ts';
+import { writeInChunks } from './batch-write.ts';
+
+const phaseOrder: TaskPhase[] = ['connecting', 'discovering', 'collecting', 'finalizing', 'done'];
+/** Plans and markers only matter while a task runs and for a while after. */
+const planTtlSeconds = 30 * 24 * 3600;
+const listKey = 'task';
+
+export interface TaskTables {
+  tasks: string;
+  taskItems: string;
+  platforms: string;
+}
+
+export class DynamoDbTaskStore implements TaskStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tables: TaskTables;
+
+  constructor(client: DynamoDBDocumentClient, tables: TaskTables) {
+    this.#client = client;
+    this.#tables = tables;
+  }
+
+  async createSyncTask(task: Task, platformId: string): Promise<StartSyncOutcome> {
+    try {
+      await this.#client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.#tables.platforms,
+                Key: { id: platformId },
+                UpdateExpression: 'SET activeSyncTaskId = :taskId',
+                ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(activeSyncTaskId)',
+                ExpressionAttributeValues: { ':taskId': task.id },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            { Put: { TableName: this.#tables.tasks, Item: { ...task, listKey }, ConditionExpression: 'attribute_not_exists(id)' } },
+          ],
+        }),
+      );
+      return { outcome: 'started' };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const platformReason = error.CancellationReasons?.[0];
+      if (platformReason?.Code !== 'ConditionalCheckFailed') throw error;
+      const running = platformReason.Item?.['activeSyncTaskId']?.S;
+      return running ? { outcome: 'already-running', runningTaskId: running } : { outcome: 'platform-not-found' };
+    }
+  }
+
+  async get(id: string): Promise<Task | undefined> {
+    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#tables.tasks, Key: { id }, ConsistentRead: true }));
+    return Item ? stripListKey(Item) : undefined;
+  }
+
+  async list({ type, status, limit, cursor }: { type?: TaskType; status?: TaskStatus; limit: number; cursor?: string }): Promise<Page<Task>> {
+    const filters: string[] = [];
+    const values: Record<string, unknown> = { ':listKey': listKey };
+    const names: Record<string, string> = {};
+    if (type) {
+      filters.push('#type = :type');
+      names['#type'] = 'type';
+      values[':type'] = type;
+    }
+    if (status) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = status;
+    }
+    const items: Task[] = [];
+    let startKey = decodeCursor(cursor);
+    // A filter can empty a page: keep reading until the page is full or the index ends.
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tables.tasks,
+          IndexName: 'byCreatedAt',
+          KeyConditionExpression: 'listKey = :listKey',
+          ScanIndexForward: false,
+          Limit: limit - items.length,
+          ExclusiveStartKey: startKey,
+          ExpressionAttributeValues: values,
+          ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []).map(stripListKey));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    const nextCursor = encodeCursor(startKey);
+    return { items, ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  async markStarted(id: string, executionArn: string, at: string): Promise<void> {
+    await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#tables.tasks,
+        Key: { id },
+        UpdateExpression: 'SET executionArn = :arn, startedAt = if_not_exists(startedAt, :at), updatedAt = :at',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':arn': executionArn, ':at': at },
+      }),
+    );
+  }
+
+  async advancePhase(id: string, phase: TaskPhase, at: string, total?: number): Promise<void> {
+    const earlier = phaseOrder.slice(0, phaseOrder.indexOf(phase));
+    const values: Record<string, unknown> = { ':phase': phase, ':at': at, ':running': 'running', ':queued': 'queued' };
+    earlier.forEach((p, i) => (values[`:p${i}`] = p));
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tables.tasks,
+          Key: { id },
+          UpdateExpression: `SET phase = :phase, #status = :running, updatedAt = :at, startedAt = if_not_exists(startedAt, :at)${total === undefined ? '' : ', #total = :total'}`,
+          ConditionExpression: `(#status = :running OR #status = :queued) AND (phase = :phase${earlier.map((_, i) => ` OR phase = :p${i}`).join('')})`,
+          ExpressionAttributeNames: { '#status': 'status', ...(total === undefined ? {} : { '#total': 'total' }) },
+          ExpressionAttributeValues: { ...values, ...(total === undefined ? {} : { ':total': total }) },
+        }),
+      );
+    } catch (error) {
+      // A later phase or a final status is already recorded: never move back.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async recordBatch(taskId: string, key: string, counters: BatchCounters, failures: TaskItem[], at: string): Promise<boolean> {
+    // Failure items are idempotent puts keyed by host: write them first, then count.
+    await writeInChunks(
+      this.#client,
+      this.#tables.taskItems,
+      failures.map((item) => ({ taskId, itemKey: `item#${item.hostId}`, ...item, at })),
+    );
+    const adds = Object.entries(counters).filter(([, value]) => value !== undefined && value !== 0);
+    try {
+      await this.#client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.#tables.taskItems,
+                Item: { taskId, itemKey: `done#${key}`, ...counters, at, expiresAt: expiry() },
+                ConditionExpression: 'attribute_not_exists(itemKey)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.#tables.tasks,
+                Key: { id: taskId },
+                UpdateExpression: `SET updatedAt = :at${adds.length ? ` ADD ${adds.map(([name]) => `#${name} :${name}`).join(', ')}` : ''}`,
+                ConditionExpression: 'attribute_exists(id)',
+                ExpressionAttributeValues: { ':at': at, ...Object.fromEntries(adds.map(([name, value]) => [`:${name}`, value])) },
+                ...(adds.length ? { ExpressionAttributeNames: Object.fromEntries(adds.map(([name]) => [`#${name}`, name])) } : {}),
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async isBatchRecorded(taskId: string, key: string): Promise<boolean> {
+    const { Item } = await this.#client.send(
+      new GetCommand({ TableName: this.#tables.taskItems, Key: { taskId, itemKey: `done#${key}` }, ProjectionExpression: 'itemKey', ConsistentRead: true }),
+    );
+    return Item !== undefined;
+  }
+
+  async finish(id: string, status: TaskStatus, at: string, extra: { error?: string; missing?: number } = {}): Promise<Task | undefined> {
+    const finals = [...finishedStatuses];
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tables.tasks,
+          Key: { id },
+          UpdateExpression: `SET #status = :status, phase = :done, finishedAt = :at, updatedAt = :at${extra.error ? ', #error = :error' : ''}${extra.missing !== undefined ? ', missing = :missing' : ''}`,
+          ConditionExpression: `attribute_exists(id) AND NOT #status IN (${finals.map((_, i) => `:f${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status', ...(extra.error ? { '#error': 'error' } : {}) },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':done': 'done',
+            ':at': at,
+            ...Object.fromEntries(finals.map((s, i) => [`:f${i}`, s])),
+            ...(extra.error ? { ':error': extra.error } : {}),
+            ...(extra.missing !== undefined ? { ':missing': extra.missing } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? stripListKey(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async putBatchPlans(taskId: string, kind: BatchKind, batches: BatchMember[][]): Promise<void> {
+    const expiresAt = expiry();
+    await writeInChunks(
+      this.#client,
+      this.#tables.taskItems,
+      batches.map((members, index) => ({
+        taskId,
+        itemKey: `plan#${batchKey(kind, index)}`,
+        // Compact pairs keep a 500-member plan item far below the 400 KB item limit.
+        members: members.map((member) => `${member.moref} ${member.hostId}`),
+        expiresAt,
+      })),
+    );
+  }
+
+  async getBatchPlan(taskId: string, kind: BatchKind, batchIndex: number): Promise<BatchMember[]> {
+    const { Item } = await this.#client.send(
+      new GetCommand({ TableName: this.#tables.taskItems, Key: { taskId, itemKey: `plan#${batchKey(kind, batchIndex)}` }, ConsistentRead: true }),
+    );
+    if (!Item) throw new Error(`no plan for ${kind} batch ${batchIndex} of task ${taskId}`);
+    return (Item['members'] as string[]).map(parseMember);
+  }
+
+  async listPlannedMembers(taskId: string, kind?: BatchKind): Promise<BatchMember[]> {
+    const members: BatchMember[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tables.taskItems,
+          KeyConditionExpression: 'taskId = :taskId AND begins_with(itemKey, :plan)',
+          ExpressionAttributeValues: { ':taskId': taskId, ':plan': kind ? `plan#${kind}#` : 'plan#' },
+          ProjectionExpression: 'members',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) members.push(...(item['members'] as string[]).map(parseMember));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return members;
+  }
+
+  async listItems(taskId: string, { status, limit, cursor }: { status?: TaskItem['status']; limit: number; cursor?: string }): Promise<Page<TaskItem>> {
+    const items: TaskItem[] = [];
+    let startKey = decodeCursor(cursor);
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tables.taskItems,
+          KeyConditionExpression: 'taskId = :taskId AND begins_with(itemKey, :item)',
+          ExpressionAttributeValues: { ':taskId': taskId, ':item': 'item#', ...(status ? { ':status': status } : {}) },
+          ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          Limit: limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []).map(toTaskItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    const nextCursor = encodeCursor(startKey);
+    return { items, ...(nextCursor ? { nextCursor } : {}) };
+  }
+}
+
+function parseMember(member: string): BatchMember {
+  const [moref = '', hostId = ''] = member.split(' ');
+  return { moref, hostId };
+}
+
+function stripListKey(item: Record<string, unknown>): Task {
+  const { listKey: _listKey, ...task } = item;
+  return task as unknown as Task;
+}
+
+function toTaskItem(item: Record<string, unknown>): TaskItem {
+  return {
+    hostId: item['hostId'] as string,
+    ...(item['name'] ? { name: item['name'] as string } : {}),
+    status: item['status'] as TaskItem['status'],
+    ...(item['errorCode'] ? { errorCode: item['errorCode'] as string } : {}),
+    ...(item['message'] ? { message: item['message'] as string } : {}),
+  };
+}
+
+function expiry(): number {
+  return Math.floor(Date.now() / 1000) + planTtlSeconds;
+}

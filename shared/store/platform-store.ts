@@ -1,0 +1,17 @@
+import type { Platform } from '#shared/domain/platform.ts';
+import type { Page } from './cursor.ts';
+
+export interface PlatformStore {
+  create(platform: Platform): Promise<void>;
+  get(id: string): Promise<Platform | undefined>;
+  list(options: { limit: number; cursor?: string }): Promise<Page<Platform>>;
+  /** Applies the changes; resolves undefined when the platform does not exist. */
+  update(id: string, changes: Partial<Omit<Platform, 'id' | 'createdAt'>>, removeSchedule?: boolean): Promise<Platform | undefined>;
+  delete(id: string): Promise<Platform | undefined>;
+  /** Releases the one-sync-at-a-time lock held by taskId and records the outcome. */
+  finishSync(id: string, taskId: string, lastSync: Platform['lastSync']): Promise<void>;
+  /** Platforms whose schedule is due at `now`. */
+  listDue(now: string): Promise<Platform[]>;
+  /** Moves nextSyncAt forward only if it still holds `expected`, so two dispatchers never queue twice. */
+  advanceSchedule(id: string, expected: string, next: string): Promise<boolean>;
+}

@@ -1,0 +1,55 @@
+import type { Task, TaskItem, TaskPhase, TaskStatus, TaskType } from '#shared/domain/task.ts';
+import type { Page } from './cursor.ts';
+
+export type BatchKind = 'esxi' | 'vm';
+
+export interface BatchMember {
+  moref: string;
+  hostId: string;
+}
+
+export interface BatchCounters {
+  processed: number;
+  succeeded: number;
+  failed: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  missing?: number;
+}
+
+export type StartSyncOutcome =
+  | { outcome: 'started' }
+  | { outcome: 'platform-not-found' }
+  | { outcome: 'already-running'; runningTaskId: string };
+
+export interface TaskStore {
+  /**
+   * Creates the task and takes the platform's sync lock in one transaction, so
+   * two concurrent requests can never both start a sync of one platform.
+   */
+  createSyncTask(task: Task, platformId: string): Promise<StartSyncOutcome>;
+  get(id: string): Promise<Task | undefined>;
+  list(options: { type?: TaskType; status?: TaskStatus; limit: number; cursor?: string }): Promise<Page<Task>>;
+  markStarted(id: string, executionArn: string, at: string): Promise<void>;
+  /** Moves the phase forward (never back) and optionally fixes the total. */
+  advancePhase(id: string, phase: TaskPhase, at: string, total?: number): Promise<void>;
+  /**
+   * Adds a batch's counters exactly once: the counters move in the same
+   * transaction as a batch marker written only if absent. Returns false when
+   * the batch had already been counted (a retried invocation).
+   */
+  recordBatch(taskId: string, batchKey: string, counters: BatchCounters, failures: TaskItem[], at: string): Promise<boolean>;
+  isBatchRecorded(taskId: string, batchKey: string): Promise<boolean>;
+  /** Sets a final status unless the task already has one. Returns the task as finished, or undefined if it was already final. */
+  finish(id: string, status: TaskStatus, at: string, extra?: { error?: string; missing?: number }): Promise<Task | undefined>;
+  putBatchPlans(taskId: string, kind: BatchKind, batches: BatchMember[][]): Promise<void>;
+  getBatchPlan(taskId: string, kind: BatchKind, batchIndex: number): Promise<BatchMember[]>;
+  /** Every member of every batch of one kind, or of all kinds. */
+  listPlannedMembers(taskId: string, kind?: BatchKind): Promise<BatchMember[]>;
+  listItems(taskId: string, options: { status?: TaskItem['status']; limit: number; cursor?: string }): Promise<Page<TaskItem>>;
+}
+
+export function batchKey(kind: BatchKind, batchIndex: number): string {
+  return `${kind}#${String(batchIndex).padStart(6, '0')}`;
+}

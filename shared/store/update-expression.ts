@@ -1,0 +1,25 @@
+/** Builds a SET/REMOVE UpdateExpression from a plain object of changes. */
+export function updateExpression(
+  changes: Record<string, unknown>,
+  remove: string[] = [],
+): { UpdateExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined || remove.includes(key)) continue;
+    names[`#${key}`] = key;
+    values[`:${key}`] = value;
+    sets.push(`#${key} = :${key}`);
+  }
+  for (const key of remove) names[`#${key}`] = key;
+  const parts = [
+    sets.length ? `SET ${sets.join(', ')}` : '',
+    remove.length ? `REMOVE ${remove.map((key) => `#${key}`).join(', ')}` : '',
+  ].filter(Boolean);
+  return {
+    UpdateExpression: parts.join(' '),
+    ExpressionAttributeNames: names,
+    ...(sets.length ? { ExpressionAttributeValues: values } : {}),
+  };
+}

@@ -1,0 +1,62 @@
+import type { TaskStatus } from '#shared/domain/task.ts';
+import type { HostStore } from '#shared/store/host-store.ts';
+import type { PlatformStore } from '#shared/store/platform-store.ts';
+import type { TaskStore } from '#shared/store/task-store.ts';
+
+export interface FinishSyncDeps {
+  tasks: TaskStore;
+  hosts: HostStore;
+  platforms: PlatformStore;
+  now?: () => Date;
+}
+
+/**
+ * Marks active hosts of the platform that the discovery did not list as
+ * missing (never deletes), then gives the task its final status and releases
+ * the platform's sync lock. Hosts whose batch failed were still discovered,
+ * so an outage mid-sync never makes hosts look missing.
+ */
+export async function finishSync(taskId: string, platformId: string, deps: FinishSyncDeps): Promise<{ status: TaskStatus; missing: number }> {
+  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  await deps.tasks.advancePhase(taskId, 'finalizing', now());
+  const discovered = new Set((await deps.tasks.listPlannedMembers(taskId)).map((member) => member.hostId));
+  const vanished: string[] = [];
+  for await (const page of deps.hosts.listPlatformHostKeys(platformId)) {
+    for (const host of page) if (host.status === 'active' && !discovered.has(host.id)) vanished.push(host.id);
+  }
+  const missing = await deps.hosts.markMissing(vanished, now(), taskId);
+  const task = await deps.tasks.get(taskId);
+  if (!task) throw new Error(`task ${taskId} does not exist`);
+  const status = finalStatus(task.succeeded, task.failed);
+  const at = now();
+  const finished = await deps.tasks.finish(taskId, status, at, {
+    missing,
+    ...(task.failed > 0 ? { error: `${task.failed} of ${task.total} hosts could not be synced; see the task's items` } : {}),
+  });
+  await deps.platforms.finishSync(platformId, taskId, { taskId, status: finished?.status ?? status, finishedAt: at });
+  return { status, missing };
+}
+
+export function finalStatus(succeeded: number, failed: number): TaskStatus {
+  if (failed === 0) return 'succeeded';
+  return succeeded === 0 ? 'failed' : 'partially_succeeded';
+}
+
+/**
+ * Ends a task whose workflow failed or stopped outside the normal path, and
+ * releases the platform lock. Safe to call twice: an already final task keeps
+ * its status.
+ */
+export async function abandonSync(
+  taskId: string,
+  status: 'failed' | 'cancelled',
+  error: string | undefined,
+  deps: Pick<FinishSyncDeps, 'tasks' | 'platforms' | 'now'>,
+): Promise<void> {
+  const at = (deps.now ?? (() => new Date()))().toISOString();
+  const finished = await deps.tasks.finish(taskId, status, at, error ? { error } : {});
+  const task = finished ?? (await deps.tasks.get(taskId));
+  if (task?.platformId) {
+    await deps.platforms.finishSync(task.platformId, taskId, { taskId, status: task.status, finishedAt: task.finishedAt ?? at });
+  }
+}

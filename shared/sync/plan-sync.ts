@@ -1,0 +1,60 @@
+import { platformHostId } from '#shared/domain/host.ts';
+import type { Platform } from '#shared/domain/platform.ts';
+import type { BatchMember, BatchKind, TaskStore } from '#shared/store/task-store.ts';
+import type { PlatformInventory } from './platform-inventory.ts';
+
+export interface PlanSyncDeps {
+  tasks: TaskStore;
+  connect: (platform: Platform) => Promise<PlatformInventory>;
+  batchSize: number;
+  now?: () => Date;
+}
+
+export interface SyncPlan {
+  esxiBatches: number[];
+  vmBatches: number[];
+}
+
+/**
+ * Logs in, lists every ESXi host and VM (ids only, page by page), stores each
+ * batch's members in DynamoDB and fixes the task's total. Only batch indexes
+ * go back to Step Functions, so the state payload stays tiny at any scale.
+ */
+export async function planSync(taskId: string, platform: Platform, deps: PlanSyncDeps): Promise<SyncPlan> {
+  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  await deps.tasks.advancePhase(taskId, 'connecting', now());
+  const inventory = await deps.connect(platform);
+  await deps.tasks.advancePhase(taskId, 'discovering', now());
+  const plan: SyncPlan = { esxiBatches: [], vmBatches: [] };
+  let total = 0;
+  for (const kind of ['esxi', 'vm'] as const) {
+    const members = await discoverMembers(inventory, platform.id, kind);
+    const batches = chunk(members, deps.batchSize);
+    await deps.tasks.putBatchPlans(taskId, kind, batches);
+    plan[kind === 'esxi' ? 'esxiBatches' : 'vmBatches'] = batches.map((_, index) => index);
+    total += members.length;
+  }
+  await deps.tasks.advancePhase(taskId, 'collecting', now(), total);
+  return plan;
+}
+
+async function discoverMembers(inventory: PlatformInventory, platformId: string, kind: BatchKind): Promise<BatchMember[]> {
+  const members: BatchMember[] = [];
+  const seen = new Set<string>();
+  for await (const page of inventory.discover(kind)) {
+    for (const object of page) {
+      let hostId = platformHostId(platformId, kind, object.uuid ?? object.moref);
+      // Clones can share a UUID: the second one is told apart by its moref.
+      if (seen.has(hostId)) hostId = platformHostId(platformId, kind, `${object.uuid}/${object.moref}`);
+      seen.add(hostId);
+      members.push({ moref: object.moref, hostId });
+    }
+  }
+  return members;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}

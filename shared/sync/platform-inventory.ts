@@ -1,0 +1,45 @@
+/**
+ * What a sync needs from a virtualization platform, independent of the
+ * protocol: list what exists (cheaply), then fetch full records for one batch.
+ * The vSphere implementation lives in shared/vsphere.
+ */
+export type PlatformObjectKind = 'esxi' | 'vm';
+
+export interface DiscoveredObject {
+  moref: string;
+  /** VM instance UUID or ESXi hardware UUID; absent on odd objects, then the moref stands in. */
+  uuid?: string;
+}
+
+export interface PlatformHostRecord {
+  kind: PlatformObjectKind;
+  moref: string;
+  instanceUuid?: string;
+  name: string;
+  powerState?: string;
+  cpuCount?: number;
+  memoryMb?: number;
+  ipAddresses: string[];
+  osName?: string;
+  /** A VM's ESXi host. */
+  hostMoref?: string;
+  facts: Record<string, unknown>;
+}
+
+export interface PlatformInventory {
+  /** Pages of objects of one kind, page after page as the platform returns them. */
+  discover(kind: PlatformObjectKind): AsyncIterable<DiscoveredObject[]>;
+  /** Full records for exactly these objects, in one round of calls; vanished ones are listed as missing. */
+  fetch(kind: PlatformObjectKind, morefs: string[]): Promise<{ records: PlatformHostRecord[]; missing: string[] }>;
+}
+
+/** An error that ends the whole sync (bad credentials, wrong certificate, unreachable vCenter at planning). */
+export interface PlatformErrorLike {
+  code: string;
+  message: string;
+}
+
+export function platformErrorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'COLLECTION_FAILED';
+}

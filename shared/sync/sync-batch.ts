@@ -1,0 +1,139 @@
+import { contentHashOf, type Host, type HostFacts } from '#shared/domain/host.ts';
+import type { Platform } from '#shared/domain/platform.ts';
+import type { TaskItem } from '#shared/domain/task.ts';
+import type { HostStore } from '#shared/store/host-store.ts';
+import { batchKey, type BatchCounters, type BatchKind, type BatchMember, type TaskStore } from '#shared/store/task-store.ts';
+import { platformErrorCode, type PlatformHostRecord, type PlatformInventory } from './platform-inventory.ts';
+
+export interface SyncBatchDeps {
+  tasks: TaskStore;
+  hosts: HostStore;
+  connect: (platform: Platform) => Promise<PlatformInventory>;
+  now?: () => Date;
+}
+
+export interface SyncBatchInput {
+  taskId: string;
+  platform: Platform;
+  kind: BatchKind;
+  batchIndex: number;
+}
+
+export interface SyncBatchResult {
+  counted: boolean;
+  counters: BatchCounters;
+  hostWrites: number;
+}
+
+/**
+ * Fetches one batch's objects in one property-collector round, writes only
+ * the hosts whose content changed, and moves the task counters once. A
+ * platform error fails every member of the batch as task items instead of
+ * throwing: a failing Map iteration would abort the whole sync.
+ */
+export async function syncBatch(input: SyncBatchInput, deps: SyncBatchDeps): Promise<SyncBatchResult> {
+  const key = batchKey(input.kind, input.batchIndex);
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  if (await deps.tasks.isBatchRecorded(input.taskId, key)) return { counted: false, counters: emptyCounters(), hostWrites: 0 };
+  const members = await deps.tasks.getBatchPlan(input.taskId, input.kind, input.batchIndex);
+
+  let fetched: { records: PlatformHostRecord[]; missing: string[] };
+  try {
+    const inventory = await deps.connect(input.platform);
+    fetched = await inventory.fetch(input.kind, members.map((member) => member.moref));
+  } catch (error) {
+    const failures = members.map((member) => failure(member.hostId, platformErrorCode(error), (error as Error).message));
+    const counters = { ...emptyCounters(), processed: members.length, failed: members.length };
+    const counted = await deps.tasks.recordBatch(input.taskId, key, counters, failures, now);
+    return { counted, counters, hostWrites: 0 };
+  }
+
+  const idByMoref = new Map(members.map((member) => [member.moref, member.hostId]));
+  const esxiIdByMoref = input.kind === 'vm' ? await esxiHostIds(deps.tasks, input.taskId) : new Map<string, string>();
+  const existing = new Map((await deps.hosts.getMany(members.map((member) => member.hostId))).map((host) => [host.id, host]));
+
+  const counters = emptyCounters();
+  const changed: Host[] = [];
+  for (const record of fetched.records) {
+    const id = idByMoref.get(record.moref);
+    if (!id) continue;
+    const outcome = upsert(id, record, existing.get(id), { ...input, now, esxiIdByMoref });
+    counters[outcome.change]++;
+    if (outcome.host) changed.push(outcome.host);
+  }
+  counters.succeeded = counters.created + counters.updated + counters.unchanged;
+
+  // Gone between discovery and this batch: report it; the next sync marks it missing.
+  const failures = fetched.missing.map((moref) =>
+    failure(idByMoref.get(moref) ?? moref, 'NOT_FOUND_ON_PLATFORM', `${moref} no longer exists on the platform`),
+  );
+  counters.failed = failures.length;
+  counters.processed = counters.succeeded + counters.failed;
+
+  const hostWrites = changed.length > 0 ? await deps.hosts.putMany(changed) : 0;
+  const counted = await deps.tasks.recordBatch(input.taskId, key, counters, failures, now);
+  return { counted, counters, hostWrites };
+}
+
+interface UpsertContext {
+  taskId: string;
+  platform: Platform;
+  now: string;
+  esxiIdByMoref: Map<string, string>;
+}
+
+function upsert(id: string, record: PlatformHostRecord, current: Host | undefined, context: UpsertContext): { change: 'created' | 'updated' | 'unchanged'; host?: Host } {
+  const facts = toHostFacts(record, context.esxiIdByMoref);
+  const contentHash = contentHashOf(facts);
+  if (current && current.contentHash === contentHash && current.status === 'active') {
+    // Written by an earlier attempt of this very task: count it the way that attempt did.
+    const change = current.lastTaskId === context.taskId && current.lastChange ? current.lastChange : 'unchanged';
+    return { change };
+  }
+  const change = current ? 'updated' : 'created';
+  const host: Host = {
+    ...facts,
+    id,
+    source: 'platform',
+    platformId: context.platform.id,
+    status: 'active',
+    contentHash,
+    searchName: facts.name.toLowerCase(),
+    firstSeenAt: current?.firstSeenAt ?? context.now,
+    lastSeenAt: context.now,
+    lastCollectedAt: context.now,
+    lastTaskId: context.taskId,
+    lastChange: change,
+  };
+  return { change, host };
+}
+
+function toHostFacts(record: PlatformHostRecord, esxiIdByMoref: Map<string, string>): HostFacts {
+  const esxiHostId = record.hostMoref ? esxiIdByMoref.get(record.hostMoref) : undefined;
+  return {
+    kind: record.kind,
+    name: record.name,
+    moref: record.moref,
+    ...(record.instanceUuid ? { instanceUuid: record.instanceUuid } : {}),
+    ...(record.powerState ? { powerState: record.powerState } : {}),
+    ...(record.cpuCount !== undefined ? { cpuCount: record.cpuCount } : {}),
+    ...(record.memoryMb !== undefined ? { memoryMb: record.memoryMb } : {}),
+    ipAddresses: record.ipAddresses,
+    ...(record.osName ? { osName: record.osName } : {}),
+    ...(esxiHostId ? { esxiHostId } : {}),
+    facts: record.facts,
+  };
+}
+
+async function esxiHostIds(tasks: TaskStore, taskId: string): Promise<Map<string, string>> {
+  const members = await tasks.listPlannedMembers(taskId, 'esxi');
+  return new Map(members.map((member) => [member.moref, member.hostId]));
+}
+
+function failure(hostId: string, errorCode: string, message: string): TaskItem {
+  return { hostId, status: 'failed', errorCode, message: message.slice(0, 500) };
+}
+
+function emptyCounters(): BatchCounters & { succeeded: number } {
+  return { processed: 0, succeeded: 0, failed: 0, created: 0, updated: 0, unchanged: 0 };
+}
