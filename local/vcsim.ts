@@ -171,6 +171,8 @@ function toInstance(child: ChildProcess, info: ConnectionLine): VcsimInstance {
     ...info,
     toolUrl: toolUrl.toString(),
     async stop() {
+      // Unref'd at spawn; hold the event loop until the exit actually arrives.
+      child.ref();
       child.kill('SIGTERM');
       await exited;
     },

@@ -14,7 +14,8 @@ export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event)
   for (const record of event.Records) {
     try {
       const { platformId } = messageSchema.parse(JSON.parse(record.body));
-      const result = await startPlatformSync(platformId, 'schedule', {
+      // The message id makes a redelivered message start nothing new.
+      const result = await startPlatformSync({ platformId, trigger: 'schedule', idempotencyKey: record.messageId }, {
         tasks: tasks(),
         platforms: platforms(),
         sfn: sfnClient,

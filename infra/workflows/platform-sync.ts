@@ -10,7 +10,8 @@
  * Map, no ItemReader), JSONPath only (no JSONata), every Task a
  * `lambda:invoke` whose result is `{Payload}`.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';

@@ -464,8 +464,9 @@ type pager struct {
 }
 
 type pendingPages struct {
-	session string
-	objects [][]byte
+	session  string
+	pageSize int
+	objects  [][]byte
 }
 
 var (
@@ -529,7 +530,7 @@ func (p *pager) firstPage(w http.ResponseWriter, r *http.Request, body []byte) {
 		copyRecorded(w, rec, res)
 		return
 	}
-	token := p.store(sessionOf(r), objects[size:])
+	token := p.store(sessionOf(r), size, objects[size:])
 	page := assemblePage(prefix, token, objects[:size], suffix)
 	copyRecorded(w, rec, page)
 }
@@ -539,15 +540,15 @@ func (p *pager) continueRetrieve(w http.ResponseWriter, r *http.Request, body []
 	if m := tokenPattern.FindSubmatch(body); m != nil {
 		token = string(m[2])
 	}
-	objects, ok := p.take(sessionOf(r), token)
+	pending, ok := p.take(sessionOf(r), token)
 	if !ok {
 		writeFault(w, "InvalidArgument", "invalid or expired token")
 		return
 	}
-	size := p.pageSize(body)
-	next := ""
+	// Continuation pages keep the maxObjects of the request that created the token.
+	objects, size, next := pending.objects, pending.pageSize, ""
 	if size > 0 && len(objects) > size {
-		next = p.store(sessionOf(r), objects[size:])
+		next = p.store(sessionOf(r), size, objects[size:])
 		objects = objects[:size]
 	}
 	prefix := []byte(envelopeStart + `<ContinueRetrievePropertiesExResponse xmlns="urn:vim25"><returnval>`)
@@ -564,25 +565,25 @@ func (p *pager) cancelRetrieve(w http.ResponseWriter, r *http.Request, body []by
 	_, _ = w.Write([]byte(envelopeStart + `<CancelRetrievePropertiesExResponse xmlns="urn:vim25"></CancelRetrievePropertiesExResponse>` + envelopeEnd))
 }
 
-func (p *pager) store(session string, objects [][]byte) string {
+func (p *pager) store(session string, pageSize int, objects [][]byte) string {
 	token := randomPassword()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.pending[token] = pendingPages{session: session, objects: objects}
+	p.pending[token] = pendingPages{session: session, pageSize: pageSize, objects: objects}
 	return token
 }
 
 // take hands out the remaining objects of a token once; tokens belong to the
 // session that created them, as on vCenter.
-func (p *pager) take(session, token string) ([][]byte, bool) {
+func (p *pager) take(session, token string) (pendingPages, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pending, ok := p.pending[token]
 	if !ok || pending.session != session {
-		return nil, false
+		return pendingPages{}, false
 	}
 	delete(p.pending, token)
-	return pending.objects, true
+	return pending, true
 }
 
 const (

@@ -22,7 +22,8 @@ export type TlsSettings = z.infer<typeof tlsSettingsSchema>;
 export const endpointSchema = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://vcenter.example.com/sdk' })
   .max(2048)
-  .refine((url) => !isForbiddenEndpointHost(new URL(url).hostname), {
+  // zod runs this refinement even when the url check above failed: only judge what parses.
+  .refine((url) => !URL.canParse(url) || !isForbiddenEndpointHost(new URL(url).hostname), {
     message: 'link-local and cloud metadata addresses are not allowed',
   });
 

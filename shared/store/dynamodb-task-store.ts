@@ -15,6 +15,7 @@ const phaseOrder: TaskPhase[] = ['connecting', 'discovering', 'collecting', 'fin
 /** Plans and markers only matter while a task runs and for a while after. */
 const planTtlSeconds = 30 * 24 * 3600;
 const listKey = 'task';
+const idempotencyTtlSeconds = 24 * 3600;
 
 export interface TaskTables {
   tasks: string;
@@ -31,7 +32,8 @@ export class DynamoDbTaskStore implements TaskStore {
     this.#tables = tables;
   }
 
-  async createSyncTask(task: Task, platformId: string): Promise<StartSyncOutcome> {
+  async createSyncTask(task: Task, platformId: string, idempotencyKey?: string): Promise<StartSyncOutcome> {
+    const keyItem = idempotencyKey ? { taskId: `idempotency#${platformId}#${idempotencyKey}`, itemKey: 'key' } : undefined;
     try {
       await this.#client.send(
         new TransactWriteCommand({
@@ -47,12 +49,29 @@ export class DynamoDbTaskStore implements TaskStore {
               },
             },
             { Put: { TableName: this.#tables.tasks, Item: { ...task, listKey }, ConditionExpression: 'attribute_not_exists(id)' } },
+            ...(keyItem
+              ? [
+                  {
+                    Put: {
+                      TableName: this.#tables.taskItems,
+                      Item: { ...keyItem, createdTaskId: task.id, expiresAt: Math.floor(Date.now() / 1000) + idempotencyTtlSeconds },
+                      // An expired key whose TTL deletion has not run yet counts as absent.
+                      ConditionExpression: 'attribute_not_exists(itemKey) OR expiresAt < :now',
+                      ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+                      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+                    },
+                  },
+                ]
+              : []),
           ],
         }),
       );
       return { outcome: 'started' };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
+      const keyReason = error.CancellationReasons?.[2];
+      const earlierTask = keyReason?.Code === 'ConditionalCheckFailed' ? keyReason.Item?.['createdTaskId']?.S : undefined;
+      if (earlierTask) return { outcome: 'duplicate-request', taskId: earlierTask };
       const platformReason = error.CancellationReasons?.[0];
       if (platformReason?.Code !== 'ConditionalCheckFailed') throw error;
       const running = platformReason.Item?.['activeSyncTaskId']?.S;
@@ -188,9 +207,13 @@ export class DynamoDbTaskStore implements TaskStore {
         new UpdateCommand({
           TableName: this.#tables.tasks,
           Key: { id },
-          UpdateExpression: `SET #status = :status, phase = :done, finishedAt = :at, updatedAt = :at${extra.error ? ', #error = :error' : ''}${extra.missing !== undefined ? ', missing = :missing' : ''}`,
+          UpdateExpression: `SET #status = :status, phase = :done, finishedAt = :at, updatedAt = :at${extra.error ? ', #error = :error' : ''}${extra.missing !== undefined ? ', #missing = :missing' : ''}`,
           ConditionExpression: `attribute_exists(id) AND NOT #status IN (${finals.map((_, i) => `:f${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#status': 'status', ...(extra.error ? { '#error': 'error' } : {}) },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...(extra.error ? { '#error': 'error' } : {}),
+            ...(extra.missing !== undefined ? { '#missing': 'missing' } : {}),
+          },
           ExpressionAttributeValues: {
             ':status': status,
             ':done': 'done',

@@ -20,15 +20,18 @@ export interface BatchCounters {
 
 export type StartSyncOutcome =
   | { outcome: 'started' }
+  | { outcome: 'duplicate-request'; taskId: string }
   | { outcome: 'platform-not-found' }
   | { outcome: 'already-running'; runningTaskId: string };
 
 export interface TaskStore {
   /**
    * Creates the task and takes the platform's sync lock in one transaction, so
-   * two concurrent requests can never both start a sync of one platform.
+   * two concurrent requests can never both start a sync of one platform. With
+   * an idempotency key, the key is claimed in the same transaction and a
+   * repeated request within 24 hours gets the first task's id back.
    */
-  createSyncTask(task: Task, platformId: string): Promise<StartSyncOutcome>;
+  createSyncTask(task: Task, platformId: string, idempotencyKey?: string): Promise<StartSyncOutcome>;
   get(id: string): Promise<Task | undefined>;
   list(options: { type?: TaskType; status?: TaskStatus; limit: number; cursor?: string }): Promise<Page<Task>>;
   markStarted(id: string, executionArn: string, at: string): Promise<void>;

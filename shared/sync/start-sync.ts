@@ -14,12 +14,18 @@ export interface StartSyncDeps {
 
 export type StartSyncResult = { outcome: 'started'; taskId: string } | Exclude<StartSyncOutcome, { outcome: 'started' }>;
 
+export interface StartSyncRequest {
+  platformId: string;
+  trigger: TaskTrigger;
+  idempotencyKey?: string;
+}
+
 /**
  * Creates the task (taking the platform's sync lock in the same transaction),
  * then starts the execution named after the task. If the execution cannot be
  * started the task is failed and the lock released, so nothing is left stuck.
  */
-export async function startPlatformSync(platformId: string, trigger: TaskTrigger, deps: StartSyncDeps): Promise<StartSyncResult> {
+export async function startPlatformSync({ platformId, trigger, idempotencyKey }: StartSyncRequest, deps: StartSyncDeps): Promise<StartSyncResult> {
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const task: Task = {
     id: randomUUID(),
@@ -39,7 +45,7 @@ export async function startPlatformSync(platformId: string, trigger: TaskTrigger
     createdAt: now,
     updatedAt: now,
   };
-  const created = await deps.tasks.createSyncTask(task, platformId);
+  const created = await deps.tasks.createSyncTask(task, platformId, idempotencyKey);
   if (created.outcome !== 'started') return created;
   try {
     const { executionArn } = await deps.sfn.send(

@@ -28,6 +28,11 @@ export class ThumbprintMismatchError extends Error {
   readonly code = 'VSPHERE_TLS_THUMBPRINT_MISMATCH';
 }
 
+/** Raised inside our TLS socket factory when verify mode rejects the certificate. */
+export class CertificateUntrustedError extends Error {
+  readonly code = 'VSPHERE_TLS_UNTRUSTED';
+}
+
 /** Raised when the TCP connect plus TLS handshake exceed the connect timeout. */
 export class ConnectTimeoutError extends Error {
   readonly code = 'VSPHERE_CONNECT_TIMEOUT';
@@ -146,7 +151,8 @@ export function transportToError(error: unknown, ctx: TransportContext): Vsphere
   if (codes.includes('VSPHERE_CONNECT_TIMEOUT')) {
     return new VsphereError('TIMEOUT', `could not connect to ${host}: ${firstMessage(error)}`, { cause: error });
   }
-  const untrusted = codes.find((c) => untrustedCodes.has(c));
+  const rejected = errorChain(error).find((e) => e instanceof CertificateUntrustedError) as Error | undefined;
+  const untrusted = rejected?.message ?? codes.find((c) => untrustedCodes.has(c));
   if (untrusted) {
     return new VsphereError(
       'TLS_UNTRUSTED',

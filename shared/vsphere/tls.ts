@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnectTimeoutError, ThumbprintMismatchError } from './errors.ts';
+import { CertificateUntrustedError, ConnectTimeoutError, ThumbprintMismatchError } from './errors.ts';
 
 export type TlsMode = 'verify' | 'thumbprint' | 'insecure';
 
@@ -76,13 +76,22 @@ function tlsConnector(options: AgentOptions) {
     const socket = tls.connect({
       ...connectOptions,
       ...(ca ? { ca } : {}),
+      // Verification is judged in checkVerified, after the handshake, so that every
+      // reason (unknown CA, weak key, wrong host name) maps to one typed error.
       // Pinning replaces chain and host name checks; insecure skips them on purpose.
-      rejectUnauthorized: verify,
+      rejectUnauthorized: false,
     });
-    whenReady(socket, 'secureConnect', options.connectTimeoutMs, callback, () =>
-      pinned ? checkPinned(socket, pinned) : undefined,
-    );
+    whenReady(socket, 'secureConnect', options.connectTimeoutMs, callback, () => {
+      if (pinned) return checkPinned(socket, pinned);
+      return verify ? checkVerified(socket) : undefined;
+    });
   };
+}
+
+/** Node ran chain and host name checks during the handshake and recorded the verdict. */
+function checkVerified(socket: tls.TLSSocket): Error | undefined {
+  if (socket.authorized) return undefined;
+  return new CertificateUntrustedError(String(socket.authorizationError ?? 'certificate not verified'));
 }
 
 function checkPinned(socket: tls.TLSSocket, pinned: string): Error | undefined {

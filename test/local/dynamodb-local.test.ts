@@ -66,7 +66,8 @@ describe('DynamoDB Local in memory', () => {
         Update: {
           TableName: names.tasks,
           Key: { id: { S: 'task-1' } },
-          UpdateExpression: 'ADD processed :n',
+          UpdateExpression: 'ADD #processed :n',
+          ExpressionAttributeNames: { '#processed': 'processed' },
           ExpressionAttributeValues: { ':n': { N: '25' } },
         },
       },

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z, type ZodType } from 'zod';
+import type { z, ZodType } from 'zod';
 import { InvalidCursorError } from '#shared/store/cursor.ts';
 import { logger } from '#powertools';
 import { badRequest, HttpProblem, problemResponse, type FieldError } from './problem.ts';
@@ -92,10 +92,25 @@ function problemJsonErrors(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGat
         request.response = problemResponse(error);
       } else if (error instanceof InvalidCursorError) {
         request.response = problemResponse(badRequest(error.message, [{ path: 'query.cursor', message: error.message }]));
+      } else if (error && isRejectedStartKey(error, request.event)) {
+        // A cursor that decodes to JSON but is no key of this table or index: DynamoDB refuses it.
+        const message = 'cursor is not one this API returned';
+        request.response = problemResponse(badRequest(message, [{ path: 'query.cursor', message }]));
       } else {
         logger.error('unhandled error', { error });
         request.response = problemResponse(new HttpProblem(500, 'Internal Server Error', 'the request could not be completed; it has been logged'));
       }
     },
   };
+}
+
+/**
+ * DynamoDB's answer to an ExclusiveStartKey that does not match the key schema
+ * (wrong attributes, wrong count, wrong types). Only counted as the client's
+ * fault when the request carried a cursor.
+ */
+function isRejectedStartKey(error: Error, event: APIGatewayProxyEventV2): boolean {
+  if (!event.queryStringParameters?.['cursor']) return false;
+  if (error.name !== 'ValidationException') return false;
+  return /starting key|exclusive ?start ?key|type mismatch/i.test(error.message);
 }

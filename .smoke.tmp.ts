@@ -1,0 +1,13 @@
+import { startVcsim, vcsimTool } from '#local/vcsim.ts';
+import { VsphereClient, listRecords, retrieveRecords } from '#shared/vsphere/index.ts';
+const t0 = Date.now();
+const sim = await startVcsim({ clusters: 1, hosts: 2, vms: 3 });
+console.log('started', Date.now() - t0, sim.url);
+const client = new VsphereClient({ endpoint: sim.url, username: sim.username, password: sim.password, tls: { mode: 'thumbprint', thumbprint: sim.thumbprintSha256 } });
+for await (const page of client.listContainerObjects('VirtualMachine', ['name', 'config.hardware.memoryMB'], 4)) console.log('page', page.map((o) => `${o.moref}:${String(o.properties.name)}`).join(' '));
+for await (const page of listRecords(client, 'vm', 100)) console.log(JSON.stringify(page[0], null, 1), page.length);
+for await (const page of listRecords(client, 'esxi', 100)) console.log(JSON.stringify(page[0], null, 1), page.length);
+console.log(JSON.stringify(await retrieveRecords(client, 'vm', ['vm-69', 'vm-9999'])).slice(0, 300));
+console.log((await vcsimTool(['inventory', '-u', sim.toolUrl, '-k'])).slice(0, 300));
+await client.close();
+await sim.stop();

@@ -1,0 +1,48 @@
+import type { Platform } from '#shared/domain/platform.ts';
+import { platformSecretId } from '#shared/secrets/secret-store.ts';
+import type { PlatformHostRecord, PlatformInventory } from '#shared/sync/platform-inventory.ts';
+import { discover, getVsphereSession, retrieveRecords, type InventoryRecord } from '#shared/vsphere/index.ts';
+import { secrets } from '#stores';
+
+/**
+ * The vSphere side of a sync: the password is read from the secret store here,
+ * inside the Lambda, and the logged-in session is reused by every later
+ * invocation of this container.
+ */
+export async function connectPlatform(platform: Platform): Promise<PlatformInventory> {
+  const secret = await secrets().get(platformSecretId(platform.id));
+  if (!secret?.['password']) throw new Error(`the credentials of platform ${platform.id} are missing from the secret store`);
+  const client = await getVsphereSession(platform.id, {
+    endpoint: platform.endpoint,
+    username: platform.username,
+    password: secret['password'],
+    tls: platform.tls,
+  });
+  return {
+    async *discover(kind) {
+      for await (const page of discover(client, kind)) {
+        yield page.map((object) => ({ moref: object.moref, ...(object.instanceUuid ? { uuid: object.instanceUuid } : {}) }));
+      }
+    },
+    async fetch(kind, morefs) {
+      const { records, missing } = await retrieveRecords(client, kind, morefs);
+      return { records: records.map(toPlatformHostRecord), missing };
+    },
+  };
+}
+
+function toPlatformHostRecord(record: InventoryRecord): PlatformHostRecord {
+  return {
+    kind: record.kind,
+    moref: record.moref,
+    name: record.name ?? record.moref,
+    ipAddresses: record.ipAddresses,
+    facts: record.facts,
+    ...(record.instanceUuid ? { instanceUuid: record.instanceUuid } : {}),
+    ...(record.powerState ? { powerState: record.powerState } : {}),
+    ...(record.cpuCount !== undefined ? { cpuCount: record.cpuCount } : {}),
+    ...(record.memoryMb !== undefined ? { memoryMb: record.memoryMb } : {}),
+    ...(record.osName ? { osName: record.osName } : {}),
+    ...(record.hostMoref ? { hostMoref: record.hostMoref } : {}),
+  };
+}

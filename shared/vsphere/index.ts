@@ -1,0 +1,12 @@
+export { VsphereClient, type VsphereConnectionSettings } from './client.ts';
+export { VsphereError, type VsphereErrorCode } from './errors.ts';
+export { getVsphereSession, closeVsphereSessions } from './session-cache.ts';
+export { listContainerObjects, retrieveObjects, retrievePropertyOneByOne } from './property-collector.ts';
+export { discover, listRecords, retrieveRecords, type DiscoveredObject, type RecordKind } from './inventory.ts';
+export { vmPathSet, vmDiscoveryPathSet, toVmRecord, type VmDisk, type VmNic } from './vm-properties.ts';
+export { esxiPathSet, esxiDiscoveryPathSet, toEsxiRecord } from './esxi-properties.ts';
+export type { InventoryRecord, Placement, PlacementLookup } from './records.ts';
+export type { InventoryType, ObjectContent, RetrieveResult } from './vim-types.ts';
+export { normalizeThumbprint, type TlsMode, type TlsSettings } from './tls.ts';
+export { convertValue } from './values.ts';
+export { vimWsdlPath } from './wsdl.ts';
