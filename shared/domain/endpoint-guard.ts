@@ -20,8 +20,9 @@ function isForbiddenIpv6(host: string): boolean {
   // and IPv4-mapped forms of 169.254.0.0/16.
   if (/^fe[89ab][0-9a-f]:/.test(host)) return true;
   if (host === 'fd00:ec2::254') return true;
-  const mapped = host.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-  if (mapped?.[1]) return mapped[1].startsWith('169.254.');
-  const mappedHex = host.match(/^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/);
-  return mappedHex?.[1] === 'a9fe';
+  // IPv4 embedded in IPv6 (mapped ::ffff:, compatible ::, NAT64 64:ff9b::):
+  // the URL parser normalizes the dotted form to two hex groups.
+  const embedded = host.match(/^(?:::ffff:|::|64:ff9b::)(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):[0-9a-f]{1,4})$/);
+  if (!embedded) return false;
+  return embedded[1] ? embedded[1].startsWith('169.254.') : embedded[2] === 'a9fe';
 }

@@ -71,7 +71,7 @@ export class DynamoDbHostStore implements HostStore {
       values[':q'] = filter.q.toLowerCase();
     }
     const items: Host[] = [];
-    let startKey = decodeCursor(cursor);
+    let startKey: Record<string, unknown> | undefined = decodeCursor(cursor, index ? ['id', keyField] : ['id']);
     do {
       const common = {
         TableName: this.#table,
@@ -126,7 +126,7 @@ export class DynamoDbHostStore implements HostStore {
     } while (startKey);
   }
 
-  async markMissing(ids: string[], at: string, taskId: string): Promise<number> {
+  async markMissing(ids: string[], at: string, taskId?: string): Promise<number> {
     let marked = 0;
     const queue = [...ids];
     const worker = async () => {
@@ -136,10 +136,10 @@ export class DynamoDbHostStore implements HostStore {
             new UpdateCommand({
               TableName: this.#table,
               Key: { id },
-              UpdateExpression: 'SET #status = :missing, missingSince = if_not_exists(missingSince, :at), lastTaskId = :taskId',
+              UpdateExpression: `SET #status = :missing, missingSince = if_not_exists(missingSince, :at)${taskId ? ', lastTaskId = :taskId' : ''}`,
               ConditionExpression: 'attribute_exists(id) AND #status = :active',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':missing': 'missing', ':active': 'active', ':at': at, ':taskId': taskId },
+              ExpressionAttributeValues: { ':missing': 'missing', ':active': 'active', ':at': at, ...(taskId ? { ':taskId': taskId } : {}) },
             }),
           );
           marked++;

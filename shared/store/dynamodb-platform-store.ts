@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Platform } from '#shared/domain/platform.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
-import type { PlatformStore } from './platform-store.ts';
+import type { DeletePlatformOutcome, PlatformStore } from './platform-store.ts';
 import { updateExpression } from './update-expression.ts';
 
 export class DynamoDbPlatformStore implements PlatformStore {
@@ -26,7 +26,7 @@ export class DynamoDbPlatformStore implements PlatformStore {
   // Platforms number in the tens to hundreds: a paged Scan serves the list.
   async list({ limit, cursor }: { limit: number; cursor?: string }): Promise<Page<Platform>> {
     const { Items, LastEvaluatedKey } = await this.#client.send(
-      new ScanCommand({ TableName: this.#table, Limit: limit, ExclusiveStartKey: decodeCursor(cursor) }),
+      new ScanCommand({ TableName: this.#table, Limit: limit, ExclusiveStartKey: decodeCursor(cursor, ['id']) }),
     );
     const nextCursor = encodeCursor(LastEvaluatedKey);
     return { items: (Items ?? []) as Platform[], ...(nextCursor ? { nextCursor } : {}) };
@@ -51,9 +51,23 @@ export class DynamoDbPlatformStore implements PlatformStore {
     }
   }
 
-  async delete(id: string): Promise<Platform | undefined> {
-    const { Attributes } = await this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { id }, ReturnValues: 'ALL_OLD' }));
-    return Attributes as Platform | undefined;
+  async delete(id: string): Promise<DeletePlatformOutcome> {
+    try {
+      const { Attributes } = await this.#client.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: { id },
+          ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(activeSyncTaskId)',
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { outcome: 'deleted', platform: Attributes as Platform };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const running = error.Item?.['activeSyncTaskId']?.S;
+      return running ? { outcome: 'sync-running', runningTaskId: running } : { outcome: 'not-found' };
+    }
   }
 
   async finishSync(id: string, taskId: string, lastSync: Platform['lastSync']): Promise<void> {

@@ -99,7 +99,7 @@ export class DynamoDbTaskStore implements TaskStore {
       values[':status'] = status;
     }
     const items: Task[] = [];
-    let startKey = decodeCursor(cursor);
+    let startKey: Record<string, unknown> | undefined = decodeCursor(cursor, ['id', 'listKey', 'createdAt']);
     // A filter can empty a page: keep reading until the page is full or the index ends.
     do {
       const page = await this.#client.send(
@@ -277,7 +277,7 @@ export class DynamoDbTaskStore implements TaskStore {
 
   async listItems(taskId: string, { status, limit, cursor }: { status?: TaskItem['status']; limit: number; cursor?: string }): Promise<Page<TaskItem>> {
     const items: TaskItem[] = [];
-    let startKey = decodeCursor(cursor);
+    let startKey: Record<string, unknown> | undefined = decodeCursor(cursor, ['taskId', 'itemKey']);
     do {
       const page = await this.#client.send(
         new QueryCommand({

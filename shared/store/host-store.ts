@@ -29,5 +29,5 @@ export interface HostStore {
   /** Keys and status of every host of a platform, page after page. */
   listPlatformHostKeys(platformId: string): AsyncGenerator<PlatformHostKey[]>;
   /** Marks active hosts missing; a host already missing keeps its first missingSince. */
-  markMissing(ids: string[], at: string, taskId: string): Promise<number>;
+  markMissing(ids: string[], at: string, taskId?: string): Promise<number>;
 }

@@ -7,7 +7,8 @@ export interface PlatformStore {
   list(options: { limit: number; cursor?: string }): Promise<Page<Platform>>;
   /** Applies the changes; resolves undefined when the platform does not exist. */
   update(id: string, changes: Partial<Omit<Platform, 'id' | 'createdAt'>>, removeSchedule?: boolean): Promise<Platform | undefined>;
-  delete(id: string): Promise<Platform | undefined>;
+  /** Deletes the row unless a sync holds the lock (checked in the same conditional write). */
+  delete(id: string): Promise<DeletePlatformOutcome>;
   /** Releases the one-sync-at-a-time lock held by taskId and records the outcome. */
   finishSync(id: string, taskId: string, lastSync: Platform['lastSync']): Promise<void>;
   /** Platforms whose schedule is due at `now`. */
@@ -15,3 +16,8 @@ export interface PlatformStore {
   /** Moves nextSyncAt forward only if it still holds `expected`, so two dispatchers never queue twice. */
   advanceSchedule(id: string, expected: string, next: string): Promise<boolean>;
 }
+
+export type DeletePlatformOutcome =
+  | { outcome: 'deleted'; platform: Platform }
+  | { outcome: 'not-found' }
+  | { outcome: 'sync-running'; runningTaskId: string };
