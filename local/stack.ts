@@ -41,6 +41,8 @@ export interface LocalStack {
   token: string;
   tokenCreated: boolean;
   dynamoDbEndpoint: string;
+  /** The DynamoDB Local JVM, for memory figures. */
+  dynamoDbPid: number;
   stop(): Promise<void>;
   /** Resolves when no workflow execution is running. */
   whenIdle(): Promise<void>;
@@ -140,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       token,
       tokenCreated,
       dynamoDbEndpoint: dynamo.endpoint,
+      dynamoDbPid: dynamo.pid,
       stop: stopAll,
       whenIdle: () => stepFunctions.whenIdle(),
       runScheduleNow,

@@ -272,7 +272,8 @@ describe('platform CRUD', () => {
     assert.equal((await call(api, 'delete-platform', { pathParameters: { platformId: res.json.id } })).statusCode, 204);
     const host = await stores.hosts().get('vm-busy-1');
     assert.equal(host?.status, 'missing');
-    assert.equal(host?.lastTaskId, task.id, 'hosts keep pointing at the last sync');
+    assert.equal(host?.missingSince !== undefined, true, 'the time it went missing is kept');
+    assert.equal(host?.lastTaskId, platformHost('vm-busy-1', res.json.id).lastTaskId, 'a deletion is no task: lastTaskId is untouched');
   });
 
   test('sync of an unknown platform is a 404 and starts nothing', async () => {
