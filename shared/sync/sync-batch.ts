@@ -2,7 +2,7 @@ import { contentHashOf, type Host, type HostFacts } from '#shared/domain/host.ts
 import type { Platform } from '#shared/domain/platform.ts';
 import type { TaskItem } from '#shared/domain/task.ts';
 import type { HostStore } from '#shared/store/host-store.ts';
-import { batchKey, type BatchCounters, type BatchKind, type BatchMember, type TaskStore } from '#shared/store/task-store.ts';
+import { batchKey, type BatchCounters, type BatchKind, type TaskStore } from '#shared/store/task-store.ts';
 import { platformErrorCode, type PlatformHostRecord, type PlatformInventory } from './platform-inventory.ts';
 
 export interface SyncBatchDeps {
