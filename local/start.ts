@@ -68,15 +68,19 @@ function apiClient(stack: LocalStack) {
 }
 
 function printWelcome(stack: LocalStack, dataDir: string, demoId: string): void {
+  const tokenFile = join(dataDir, 'api-token');
+  const fromEnv = process.env['INVENTORY_API_TOKEN'] !== undefined;
+  const tokenLine = fromEnv ? 'from INVENTORY_API_TOKEN' : stack.tokenCreated ? `${stack.token}   (new; saved in ${tokenFile})` : `in ${tokenFile}`;
+  const tokenCommand = fromEnv ? 'TOKEN=$INVENTORY_API_TOKEN' : `TOKEN=$(cat ${tokenFile})`;
   console.log(`
 Inventory collector is running (data in ${dataDir}).
 
   API        ${stack.apiUrl}
-  API token  ${stack.tokenCreated ? `${stack.token}   (new; saved in ${join(dataDir, 'api-token')})` : `in ${join(dataDir, 'api-token')}`}
+  API token  ${tokenLine}
   demo       platform ${demoId}, a vCenter simulator
 
 Try a sync:
-  TOKEN=$(cat ${join(dataDir, 'api-token')})
+  ${tokenCommand}
   curl -s -X POST -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/virtualization/${demoId}/sync
   curl -s -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/tasks/<taskId>
 
