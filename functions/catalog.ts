@@ -33,6 +33,8 @@ export interface FunctionSpec {
     secrets?: 'read' | 'write';
     /** StartExecution on the platform-sync state machine. */
     startsSync?: boolean;
+    /** StartExecution on the collect-hosts state machine. */
+    startsCollection?: boolean;
     /** Sends to the sync-requests queue. */
     sendsSyncRequests?: boolean;
   };
@@ -60,6 +62,18 @@ export const apiFunctions: FunctionSpec[] = [
   api('list-task-items', 'GET', '/api/tasks/{taskId}/items', { tables: { tasks: 'read', taskItems: 'read' } }, "List a task's per-host outcomes"),
   api('list-hosts', 'GET', '/api/hosts', { tables: { hosts: 'read' } }, 'List hosts'),
   api('get-host', 'GET', '/api/hosts/{hostId}', { tables: { hosts: 'read' } }, 'Get a host'),
+  api('create-host', 'POST', '/api/hosts', { tables: { hosts: 'write', credentials: 'read' }, secrets: 'write' }, 'Add a host by hand'),
+  {
+    ...api('import-hosts', 'POST', '/api/hosts/import', { tables: { hosts: 'write', credentials: 'read' }, secrets: 'write' }, 'Import hosts from scan results (up to 10,000)'),
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
+  api('update-host', 'PATCH', '/api/hosts/{hostId}', { tables: { hosts: 'write', credentials: 'read' }, secrets: 'write' }, 'Update a host added by hand or by scan'),
+  api('delete-host', 'DELETE', '/api/hosts/{hostId}', { tables: { hosts: 'write' }, secrets: 'write' }, 'Delete a host and its inline credential'),
+  api('create-credential', 'POST', '/api/credentials', { tables: { credentials: 'write' }, secrets: 'write' }, 'Create a named credential profile'),
+  api('list-credentials', 'GET', '/api/credentials', { tables: { credentials: 'read' } }, 'List credential profiles (metadata only)'),
+  api('delete-credential', 'DELETE', '/api/credentials/{credentialId}', { tables: { credentials: 'write', hosts: 'read' }, secrets: 'write' }, 'Delete a credential profile no host uses'),
+  api('start-host-collection', 'POST', '/api/hosts/batch/collect', { tables: { hosts: 'read', tasks: 'write', taskItems: 'write' }, startsCollection: true }, 'Collect selected hosts'),
 ];
 
 const workflow = (id: string, access: FunctionSpec['access'], description: string, timeoutSeconds: number, memoryMb: number): FunctionSpec => ({
@@ -75,7 +89,10 @@ export const workflowFunctions: FunctionSpec[] = [
   workflow('plan-sync-batches', { tables: { platforms: 'read', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Log in to the vCenter, discover its hosts and VMs, store batch plans', 300, 1024),
   workflow('sync-batch', { tables: { platforms: 'read', hosts: 'write', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Fetch one batch of hosts or VMs and upsert them', 300, 512),
   workflow('mark-missing-hosts', { tables: { platforms: 'write', hosts: 'write', tasks: 'write', taskItems: 'read' } }, 'Mark hosts not seen by the sync as missing and finish the task', 300, 512),
-  workflow('fail-task', { tables: { platforms: 'write', tasks: 'write' } }, 'Record a failed sync on its task', 30, 256),
+  workflow('fail-task', { tables: { platforms: 'write', tasks: 'write' } }, 'Record a failed sync or collection on its task', 30, 256),
+  workflow('collect-platform-batch', { tables: { platforms: 'read', hosts: 'write', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Refresh one batch of VMs / ESXi hosts of one platform from its vCenter', 300, 512),
+  workflow('collect-remote-batch', { tables: { hosts: 'write', tasks: 'write', taskItems: 'write', credentials: 'read' }, secrets: 'read' }, 'Collect one batch of servers over SSH (Linux, Windows) or vSphere (ESXi), a few at a time', 900, 512),
+  workflow('finish-collection', { tables: { tasks: 'write' } }, 'Give a collection task its final status', 30, 256),
 ];
 
 export const scheduleFunctions: FunctionSpec[] = [

@@ -1,7 +1,8 @@
 /**
  * The whole product in one stack: tables, one Lambda per catalog entry with
  * the grants its `access` lists and nothing more, the HTTP API, the
- * platform-sync state machine, and the schedule / queue / EventBridge plumbing.
+ * platform-sync and collect-hosts state machines, and the schedule / queue /
+ * EventBridge plumbing.
  *
  * Everything is derived from functions/catalog.ts and shared/store/tables.ts,
  * so adding a handler or a table there is all it takes.
@@ -11,6 +12,7 @@ import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } fro
 import type { CfnElement, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { allFunctions } from '#functions/catalog.ts';
 import type { FunctionSpec } from '#functions/catalog.ts';
@@ -22,6 +24,7 @@ import type { TableId } from './constructs/inventory-tables.ts';
 import { SyncRequestsQueue } from './constructs/sync-requests-queue.ts';
 import { SyncTriggers } from './constructs/sync-triggers.ts';
 import { catalogEntry, projectRoot } from './function-entries.ts';
+import { CollectHostsWorkflow } from './workflows/collect-hosts.ts';
 import { PlatformSyncWorkflow } from './workflows/platform-sync.ts';
 
 /** Secrets Manager names of platform and host credentials start with this. */
@@ -37,12 +40,25 @@ export interface InventoryStackProps extends StackProps {
   removalPolicy?: RemovalPolicy;
   logRetention?: logs.RetentionDays;
   apiThrottle?: { rateLimit: number; burstLimit: number };
+  // Network placement of the collectors (not a prop yet): every function runs
+  // as a default Lambda outside any VPC, with outbound internet access only.
+  // collect-remote-batch (SSH to servers, vSphere to ESXi hosts) and the
+  // vCenter-facing functions (plan-sync-batches, sync-batch, collect-platform-batch)
+  // reach the machines they inventory over the network; in production those
+  // usually sit on private networks, so these Lambdas typically run in a VPC
+  // with private subnets (routed to the vCenters / servers, e.g. through a
+  // Transit Gateway or VPN, plus a NAT gateway or VPC endpoints for DynamoDB,
+  // Secrets Manager and X-Ray). When that is needed, add it here as a stack
+  // prop, e.g. `collectorNetwork?: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection;
+  // securityGroups: ec2.ISecurityGroup[] }`, applied to those functions only.
 }
 
 export class InventoryStack extends Stack {
   readonly tables: InventoryTables;
   readonly functions = new Map<string, InventoryFunction>();
+  /** The platform-sync workflow. */
   readonly workflow: PlatformSyncWorkflow;
+  readonly collectHosts: CollectHostsWorkflow;
   readonly api: InventoryHttpApi;
   readonly syncRequests: SyncRequestsQueue;
 
@@ -87,7 +103,23 @@ export class InventoryStack extends Stack {
       logRemovalPolicy: removalPolicy,
     });
     const stateMachine = this.workflow.stateMachine;
-    this.acknowledgeStateMachineWildcards();
+    this.acknowledgeStateMachineWildcards(stateMachine, ['plan-sync-batches', 'sync-batch', 'mark-missing-hosts', 'fail-task']);
+
+    this.collectHosts = new CollectHostsWorkflow(this, 'CollectHosts', {
+      functions: {
+        collectPlatformBatch: this.fn('collect-platform-batch'),
+        // Outbound network only (SSH, vSphere): a default Lambda, no VPC; see
+        // the note on network placement in InventoryStackProps.
+        collectRemoteBatch: this.fn('collect-remote-batch'),
+        finishCollection: this.fn('finish-collection'),
+        failTask: this.fn('fail-task'),
+      },
+      stateMachineName: `${this.stackName}-collect-hosts`,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+    const collectStateMachine = this.collectHosts.stateMachine;
+    this.acknowledgeStateMachineWildcards(collectStateMachine, ['collect-platform-batch', 'collect-remote-batch', 'finish-collection', 'fail-task']);
 
     const starter = this.functionSpec('start-queued-sync');
     this.syncRequests = new SyncRequestsQueue(this, 'SyncRequests', {
@@ -100,6 +132,10 @@ export class InventoryStack extends Stack {
         fn.addEnvironment('SYNC_STATE_MACHINE_ARN', stateMachine.stateMachineArn);
         stateMachine.grantStartExecution(fn);
       }
+      if (spec.access.startsCollection) {
+        fn.addEnvironment('COLLECT_STATE_MACHINE_ARN', collectStateMachine.stateMachineArn);
+        collectStateMachine.grantStartExecution(fn);
+      }
       if (spec.access.sendsSyncRequests) {
         fn.addEnvironment('SYNC_REQUESTS_QUEUE_URL', this.syncRequests.queue.queueUrl);
         this.syncRequests.queue.grant(fn, 'sqs:SendMessage');
@@ -111,7 +147,7 @@ export class InventoryStack extends Stack {
       starter: this.fn('start-queued-sync'),
       reconciler: this.fn('reconcile-execution'),
       queue: this.syncRequests.queue,
-      stateMachine,
+      stateMachines: [stateMachine, collectStateMachine],
     });
 
     this.api = new InventoryHttpApi(this, 'Http', {
@@ -125,6 +161,10 @@ export class InventoryStack extends Stack {
     new CfnOutput(this, 'PlatformSyncStateMachineArn', {
       value: stateMachine.stateMachineArn,
       description: 'ARN of the platform-sync state machine',
+    });
+    new CfnOutput(this, 'CollectHostsStateMachineArn', {
+      value: collectStateMachine.stateMachineArn,
+      description: 'ARN of the collect-hosts state machine',
     });
     new CfnOutput(this, 'SyncRequestsQueueUrl', { value: this.syncRequests.queue.queueUrl });
   }
@@ -191,9 +231,10 @@ export class InventoryStack extends Stack {
     });
   }
 
-  private acknowledgeStateMachineWildcards(): void {
-    const role = this.workflow.stateMachine.role;
-    for (const id of ['plan-sync-batches', 'sync-batch', 'mark-missing-hosts', 'fail-task']) {
+  /** cdk-nag acknowledgements of a state machine role: LambdaInvoke's version wildcards on the functions it invokes, tracing and log delivery. */
+  private acknowledgeStateMachineWildcards(stateMachine: sfn.StateMachine, invokedFunctionIds: readonly string[]): void {
+    const role = stateMachine.role;
+    for (const id of invokedFunctionIds) {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.functionLogicalId(id)}.Arn>:*]`,
         reason: `lambda:InvokeFunction on the ${id} function and its versions/aliases only (added by LambdaInvoke).`,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { CfnElement } from 'aws-cdk-lib';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { allFunctions } from '#functions/catalog.ts';
 import { STACK_NAME } from './app.ts';
 import { catalogEntryOrPlaceholder } from './function-entries.ts';
@@ -20,8 +21,11 @@ export const LOCAL_PARTITION = 'aws';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
 
+/** The local names of the state machines (also the last segment of their local ARNs). */
+export type LocalWorkflowName = 'platform-sync' | 'collect-hosts';
+
 export interface LocalWorkflow {
-  name: 'platform-sync';
+  name: LocalWorkflowName;
   stateMachineArn: string;
   /** Amazon States Language, every CDK token resolved to a concrete value. */
   definition: Record<string, unknown>;
@@ -108,22 +112,23 @@ export async function synthesizeLocalWorkflows(): Promise<LocalWorkflow[]> {
       functionIdByArn[arn] = spec.id;
     }
 
-    const stateMachineLogicalId = stack.getLogicalId(stack.workflow.stateMachine.node.defaultChild as CfnElement);
-    const resource = template.Resources[stateMachineLogicalId];
-    if (resource?.Type !== 'AWS::StepFunctions::StateMachine') {
-      throw new Error(`state machine ${stateMachineLogicalId} not found in the synthesized template`);
-    }
-    const definitionString = resolveIntrinsics(resource.Properties?.DefinitionString, arns);
-    if (typeof definitionString !== 'string') throw new Error('DefinitionString did not resolve to a string');
-
-    return [
-      {
-        name: 'platform-sync',
-        stateMachineArn: localStateMachineArn('platform-sync'),
+    const workflow = (name: LocalWorkflowName, stateMachine: sfn.StateMachine): LocalWorkflow => {
+      const stateMachineLogicalId = stack.getLogicalId(stateMachine.node.defaultChild as CfnElement);
+      const resource = template.Resources[stateMachineLogicalId];
+      if (resource?.Type !== 'AWS::StepFunctions::StateMachine') {
+        throw new Error(`state machine ${stateMachineLogicalId} (${name}) not found in the synthesized template`);
+      }
+      const definitionString = resolveIntrinsics(resource.Properties?.DefinitionString, arns);
+      if (typeof definitionString !== 'string') throw new Error(`DefinitionString of ${name} did not resolve to a string`);
+      return {
+        name,
+        stateMachineArn: localStateMachineArn(name),
         definition: JSON.parse(definitionString) as Record<string, unknown>,
-        functionIdByArn,
-      },
-    ];
+        functionIdByArn: { ...functionIdByArn },
+      };
+    };
+
+    return [workflow('platform-sync', stack.workflow.stateMachine), workflow('collect-hosts', stack.collectHosts.stateMachine)];
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -1,13 +1,15 @@
 import { FileSecretStore } from '#shared/secrets/file-secret-store.ts';
 import type { SecretStore } from '#shared/secrets/secret-store.ts';
 import { SecretsManagerStore } from '#shared/secrets/secrets-manager-store.ts';
+import type { CredentialStore } from '#shared/store/credential-store.ts';
+import { DynamoDbCredentialStore } from '#shared/store/dynamodb-credential-store.ts';
 import { DynamoDbHostStore } from '#shared/store/dynamodb-host-store.ts';
 import { DynamoDbPlatformStore } from '#shared/store/dynamodb-platform-store.ts';
 import { DynamoDbTaskStore } from '#shared/store/dynamodb-task-store.ts';
 import type { HostStore } from '#shared/store/host-store.ts';
 import type { PlatformStore } from '#shared/store/platform-store.ts';
 import type { TaskStore } from '#shared/store/task-store.ts';
-import { hostsTable, platformsTable, tableName, taskItemsTable, tasksTable } from '#shared/store/tables.ts';
+import { credentialsTable, hostsTable, platformsTable, tableName, taskItemsTable, tasksTable } from '#shared/store/tables.ts';
 import { dynamoDbClient } from '#clients/dynamodb';
 import { secretsManagerClient } from '#clients/secrets-manager';
 
@@ -20,6 +22,7 @@ let platformStore: PlatformStore | undefined;
 let hostStore: HostStore | undefined;
 let taskStore: TaskStore | undefined;
 let secretStore: SecretStore | undefined;
+let credentialStore: CredentialStore | undefined;
 
 export function platforms(): PlatformStore {
   platformStore ??= new DynamoDbPlatformStore(dynamoDbClient, tableName(platformsTable));
@@ -38,6 +41,11 @@ export function tasks(): TaskStore {
     platforms: tableName(platformsTable),
   });
   return taskStore;
+}
+
+export function credentials(): CredentialStore {
+  credentialStore ??= new DynamoDbCredentialStore(dynamoDbClient, tableName(credentialsTable));
+  return credentialStore;
 }
 
 export function secrets(): SecretStore {

@@ -7,7 +7,8 @@ import { workflowHandler } from '#commons/workflow-handler.ts';
 
 const inputSchema = z.object({
   taskId: z.string().min(1),
-  platformId: z.string().min(1),
+  // Absent for collection tasks, which hold no platform lock.
+  platformId: z.string().min(1).optional(),
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });
 

@@ -2,7 +2,8 @@
  * What starts and watches syncs besides the API: the once-a-minute schedule
  * that runs the dispatcher, the queue the starter consumes, and the rule that
  * hands executions which ended outside the workflow (failed without FailTask,
- * timed out, stopped in the console) to the reconciler.
+ * timed out, stopped in the console) to the reconciler, for every state machine
+ * that runs a task (platform-sync, collect-hosts): the execution name is the task id.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -20,7 +21,8 @@ export interface SyncTriggersProps {
   starter: lambda.Function;
   reconciler: lambda.IFunction;
   queue: sqs.IQueue;
-  stateMachine: sfn.IStateMachine;
+  /** State machines whose executions are named after their task (platform-sync, collect-hosts). */
+  stateMachines: readonly sfn.IStateMachine[];
 }
 
 export class SyncTriggers extends Construct {
@@ -41,13 +43,13 @@ export class SyncTriggers extends Construct {
     );
 
     this.executionEnded = new events.Rule(this, 'SyncExecutionEnded', {
-      description: 'Reconcile task rows of platform-sync executions that failed, timed out or were stopped',
+      description: 'Reconcile task rows of platform-sync and collect-hosts executions that failed, timed out or were stopped',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
         detail: {
           status: [...RECONCILED_EXECUTION_STATUSES],
-          stateMachineArn: [props.stateMachine.stateMachineArn],
+          stateMachineArn: props.stateMachines.map((stateMachine) => stateMachine.stateMachineArn),
         },
       },
       targets: [new targets.LambdaFunction(props.reconciler, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],

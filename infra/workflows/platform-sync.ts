@@ -13,10 +13,12 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { CATCH_ALL, invokeLambda as invoke, workflowStateMachine } from './lambda-steps.ts';
+
+export { RETRIED_LAMBDA_ERRORS } from './lambda-steps.ts';
 
 /** State names, as a person reads them in the console (and the local runner binds handlers by). */
 export const PlatformSyncStates = {
@@ -29,15 +31,6 @@ export const PlatformSyncStates = {
   failTask: 'FailTask',
   failed: 'SyncFailed',
 } as const;
-
-/** Lambda errors worth retrying: throttling and service-side faults, never handler errors. */
-export const RETRIED_LAMBDA_ERRORS = [
-  'Lambda.TooManyRequestsException',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.ClientExecutionTimeoutException',
-];
 
 export const ESXI_MAX_CONCURRENCY = 4;
 export const VM_MAX_CONCURRENCY = 8;
@@ -61,24 +54,6 @@ const ids = {
   platformId: sfn.JsonPath.stringAt('$.platformId'),
 };
 
-function invoke(scope: Construct, name: string, fn: lambda.IFunction, payload: Record<string, unknown>, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
-  const task = new tasks.LambdaInvoke(scope, name, {
-    lambdaFunction: fn,
-    payload: sfn.TaskInput.fromObject(payload),
-    // The CDK default retry misses Lambda.TooManyRequestsException, which a
-    // fan-out of batch invocations is the first to hit: retry explicitly.
-    retryOnServiceExceptions: false,
-    ...extra,
-  });
-  task.addRetry({
-    errors: RETRIED_LAMBDA_ERRORS,
-    interval: Duration.seconds(2),
-    maxAttempts: 6,
-    backoffRate: 2,
-  });
-  return task;
-}
-
 export class PlatformSyncWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
@@ -100,7 +75,7 @@ export class PlatformSyncWorkflow extends Construct {
       { ...ids, error: sfn.JsonPath.objectAt('$.error') },
       { resultPath: sfn.JsonPath.DISCARD },
     ).next(failed);
-    const onError = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
+    const onError = CATCH_ALL;
 
     const plan = invoke(this, S.plan, fns.planSyncBatches, ids, {
       // Batch indexes only; the member lists stay in DynamoDB.
@@ -146,28 +121,16 @@ export class PlatformSyncWorkflow extends Construct {
     // The execution's output is the handler's summary of the finished sync.
     const markMissing = invoke(this, S.markMissing, fns.markMissingHosts, ids, { outputPath: '$.Payload' }).addCatch(failTask, onError);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      // The vended-logs prefix keeps CloudWatch's resource policy small.
-      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName ?? 'platform-sync'}`,
-      retention: props.logRetention,
-      removalPolicy: props.logRemovalPolicy,
-    });
-
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    const { stateMachine, logGroup } = workflowStateMachine(this, {
+      workflowName: 'platform-sync',
       ...(props.stateMachineName ? { stateMachineName: props.stateMachineName } : {}),
       comment: 'Platform sync: plan batches, sync ESXi hosts then VMs batch by batch, mark missing hosts',
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(esxi).next(vms).next(markMissing)),
+      definition: plan.next(esxi).next(vms).next(markMissing),
       timeout: Duration.hours(2),
-      tracingEnabled: true,
-      logs: {
-        destination: this.logGroup,
-        level: sfn.LogLevel.ALL,
-        // State input and output carry ids and counters only, never credentials
-        // (handlers read secrets themselves), so execution data is safe to log
-        // and is what makes a failed sync debuggable from the console.
-        includeExecutionData: true,
-      },
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
     });
+    this.stateMachine = stateMachine;
+    this.logGroup = logGroup;
   }
 }

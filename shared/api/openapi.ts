@@ -11,9 +11,9 @@ type JsonSchema = Record<string, unknown>;
 const problemStatuses: Record<number, string> = {
   400: 'Bad JSON, a failed schema or a bad cursor (`errors` lists the fields)',
   401: 'Missing or wrong bearer token (local stack)',
-  404: 'Unknown id',
-  409: 'A sync of this platform is already running (`taskId` names it)',
-  413: 'Body over 1 MB',
+  404: 'Unknown id (in the path, or a credentialId in the body)',
+  409: 'Conflict: a sync of this platform is already running (`taskId`), the address and port belong to another host (`hostId`), or hosts still use the credential profile (`hostIds`)',
+  413: 'Body over 1 MB, or more than 10,000 items',
   500: 'Unexpected failure; logged, never a stack trace',
 };
 

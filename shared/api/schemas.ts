@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { idPathSchema, listQuerySchema } from '#http';
 import type { Host, HostKind, HostSource, HostStatus } from '#shared/domain/host.ts';
 import { createPlatformSchema, platformViewSchema, updatePlatformSchema } from '#shared/domain/platform.ts';
+import { createCredentialSchema, credentialViewSchema } from '#shared/domain/credential.ts';
+import { createHostSchema, importHostsSchema, updateHostSchema } from '#shared/domain/host.ts';
 import type { TaskItem, TaskPhase, TaskStatus, TaskTrigger, TaskType, TaskView } from '#shared/domain/task.ts';
 
 // ---- enums (checked against the domain types below) ----
@@ -131,6 +133,9 @@ export const problemSchema = z.looseObject({
   detail: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   taskId: z.string().optional().describe('409 only: the sync already running'),
+  hostId: z.string().optional().describe('409 only: the host that already has this address and port'),
+  hostIds: z.array(z.string()).optional().describe('409 only: hosts that still use the credential profile (up to ten)'),
+  credentialIds: z.array(z.string()).optional().describe('404 on import only: the unknown credential profiles'),
 });
 
 // ---- compile-time checks that the schemas and the domain types agree ----
@@ -206,3 +211,76 @@ export const operations: Record<string, OperationSchemas> = {
   'list-hosts': { summary: 'List hosts', query: hostListQuerySchema, success: { status: 200, description: 'A page of hosts', schema: hostListSchema } },
   'get-host': { summary: 'Get a host', path: hostIdPathSchema, success: { status: 200, description: 'The host', schema: hostViewSchema }, problems: [404] },
 };
+
+// ---- hosts added by hand or by scan, and credential profiles ----
+
+export const credentialIdPathSchema = idPathSchema('credentialId');
+
+export { createHostSchema, importHostsSchema, updateHostSchema, createCredentialSchema, credentialViewSchema };
+
+/** A host added by hand or by scan: the host view plus where to reach it and how to log in (never the material). */
+export const remoteHostViewSchema = hostViewSchema.extend({
+  address: z.string().describe('normalized: lower case, IPv6 compressed without brackets'),
+  port: z.number().int(),
+  credentialRef: z
+    .discriminatedUnion('type', [z.object({ type: z.literal('profile'), id: z.string() }), z.object({ type: z.literal('inline') })])
+    .describe('profile: the shared credential profile `id`; inline: the host\'s own credential, kept in the secret store'),
+  credentialId: z.string().optional().describe('the profile id, when credentialRef.type is "profile"'),
+  hostKey: z.string().optional().describe("pinned SSH host key fingerprint, 'SHA256:<base64>'"),
+  hostKeyResetRequested: z.boolean().optional().describe('the next contact accepts and pins a new host key'),
+});
+
+export const importHostsResultSchema = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  items: z.array(
+    z.object({
+      id: z.string(),
+      address: z.string(),
+      port: z.number().int(),
+      outcome: z.enum(['created', 'updated']).describe('updated: the (address, port) was known; that host was updated, not duplicated'),
+    }),
+  ).describe('one entry per imported item, in request order'),
+});
+
+export const credentialListSchema = pageSchema(credentialViewSchema);
+
+Object.assign(operations, {
+  'create-host': {
+    summary: 'Add a host by hand (source "manual")',
+    body: createHostSchema,
+    success: { status: 201, description: 'The host, without any credential material', schema: remoteHostViewSchema },
+    problems: [404, 409, 413],
+  },
+  'import-hosts': {
+    summary: 'Import scan results (source "scan"); a known address and port updates its host',
+    body: importHostsSchema,
+    success: { status: 200, description: 'How many hosts were created and updated, and their ids', schema: importHostsResultSchema },
+    problems: [404, 413],
+  },
+  'update-host': {
+    summary: 'Update a host added by hand or by scan (partial); resetHostKey accepts a new host key on the next contact',
+    path: hostIdPathSchema,
+    body: updateHostSchema,
+    success: { status: 200, description: 'The updated host', schema: remoteHostViewSchema },
+    problems: [404, 409, 413],
+  },
+  'delete-host': { summary: 'Delete a host (and its inline credential)', path: hostIdPathSchema, success: { status: 204, description: 'Deleted' }, problems: [404] },
+  'create-credential': {
+    summary: 'Create a named credential profile',
+    body: createCredentialSchema,
+    success: { status: 201, description: 'The profile metadata, never the password, key or passphrase', schema: credentialViewSchema },
+    problems: [413],
+  },
+  'list-credentials': {
+    summary: 'List credential profiles (metadata only)',
+    query: listQuerySchema,
+    success: { status: 200, description: 'A page of credential profiles', schema: credentialListSchema },
+  },
+  'delete-credential': {
+    summary: 'Delete a credential profile no host uses',
+    path: credentialIdPathSchema,
+    success: { status: 204, description: 'Deleted' },
+    problems: [404, 409],
+  },
+} satisfies Record<string, OperationSchemas>);

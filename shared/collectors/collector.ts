@@ -4,6 +4,8 @@ export type CollectorErrorCode = 'AUTH_FAILED' | 'UNREACHABLE' | 'TIMEOUT' | 'HO
 
 export class CollectorError extends Error {
   readonly code: CollectorErrorCode;
+  /** Fingerprint the server presented, when known (e.g. with HOST_KEY_CHANGED). */
+  hostKey?: string;
   constructor(code: CollectorErrorCode, message: string) {
     super(message);
     this.name = 'CollectorError';

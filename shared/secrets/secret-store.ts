@@ -12,3 +12,18 @@ export interface SecretStore {
 export function platformSecretId(platformId: string): string {
   return `platform/${platformId}`;
 }
+
+/** A shared credential profile's material. */
+export function credentialSecretId(credentialId: string): string {
+  return `credential/${credentialId}`;
+}
+
+/** One host's inline credential. */
+export function hostSecretId(hostId: string): string {
+  return `host/${hostId}`;
+}
+
+/** Where the login of a host added by hand or by scan is kept: its profile's secret, or its own. */
+export function remoteHostSecretId(host: { id: string; credentialRef: { type: 'profile'; id: string } | { type: 'inline' } }): string {
+  return host.credentialRef.type === 'profile' ? credentialSecretId(host.credentialRef.id) : hostSecretId(host.id);
+}

@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Host } from '#shared/domain/host.ts';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { remoteHostId, type Host } from '#shared/domain/host.ts';
 import { writeInChunks } from './batch-write.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
-import type { HostFilter, HostStore, PlatformHostKey } from './host-store.ts';
+import { addressKey, type HostFilter, type HostStore, type PlatformHostKey } from './host-store.ts';
+import { updateExpression } from './update-expression.ts';
 
 const maxKeysPerBatchGet = 100;
 
@@ -150,6 +151,116 @@ export class DynamoDbHostStore implements HostStore {
     };
     await Promise.all(Array.from({ length: 8 }, worker));
     return marked;
+  }
+
+  async create(host: Host): Promise<boolean> {
+    try {
+      await this.#client.send(new PutCommand({ TableName: this.#table, Item: host, ConditionExpression: 'attribute_not_exists(id)' }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async findByAddress(address: string, port: number): Promise<Host | undefined> {
+    return (await this.findManyByAddress([{ address, port }])).get(addressKey(address, port));
+  }
+
+  /**
+   * First by id: a host created for (address, port) has the derived id
+   * remoteHostId(address, port), read consistently, so a host written a moment
+   * ago is found even before the index catches up. Only addresses not found
+   * that way (new ones, or hosts whose address was changed later) cost a
+   * `byAddress` query; every index hit is confirmed on the base table.
+   */
+  async findManyByAddress(keys: { address: string; port: number }[]): Promise<Map<string, Host>> {
+    const found = new Map<string, Host>();
+    const matches = (host: Host, address: string, port: number) => {
+      const remote = host as Host & { address?: string; port?: number };
+      return remote.address === address && remote.port === port;
+    };
+    const byDerivedId = new Map(keys.map((key) => [remoteHostId(key.address, key.port), key]));
+    for (const host of await this.getMany([...byDerivedId.keys()])) {
+      const key = byDerivedId.get(host.id);
+      if (key && matches(host, key.address, key.port)) found.set(addressKey(key.address, key.port), host);
+    }
+
+    const rest = keys.filter((key) => !found.has(addressKey(key.address, key.port)));
+    const candidates = new Set<string>();
+    const queue = [...rest];
+    const worker = async () => {
+      for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.#client.send(
+            new QueryCommand({
+              TableName: this.#table,
+              IndexName: 'byAddress',
+              KeyConditionExpression: 'address = :address',
+              FilterExpression: 'port = :port',
+              ExpressionAttributeValues: { ':address': key.address, ':port': key.port },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) candidates.add(String(item['id']));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(16, rest.length) }, worker));
+    if (candidates.size === 0) return found;
+
+    const hosts = (await this.getMany([...candidates])).sort((a, b) => (a.firstSeenAt < b.firstSeenAt ? -1 : a.firstSeenAt > b.firstSeenAt ? 1 : 0));
+    for (const key of rest) {
+      const host = hosts.find((candidate) => matches(candidate, key.address, key.port));
+      if (host) found.set(addressKey(key.address, key.port), host);
+    }
+    return found;
+  }
+
+  async update(id: string, changes: Record<string, unknown>, remove: string[] = []): Promise<Host | undefined> {
+    const expression = updateExpression(changes, remove);
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { id },
+          ...expression,
+          ConditionExpression: 'attribute_exists(id)',
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return withoutSearchName(Attributes as Host);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(id: string): Promise<Host | undefined> {
+    try {
+      const { Attributes } = await this.#client.send(
+        new DeleteCommand({ TableName: this.#table, Key: { id }, ConditionExpression: 'attribute_exists(id)', ReturnValues: 'ALL_OLD' }),
+      );
+      return Attributes as Host;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async listHostsByCredential(credentialId: string, limit: number): Promise<{ id: string; name?: string }[]> {
+    const { Items } = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: 'byCredential',
+        KeyConditionExpression: 'credentialId = :credentialId',
+        ExpressionAttributeValues: { ':credentialId': credentialId },
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map((item) => ({ id: String(item['id']), ...(typeof item['name'] === 'string' ? { name: item['name'] } : {}) }));
   }
 }
 

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -8,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { finishedStatuses, type Task, type TaskItem, type TaskPhase, type TaskStatus, type TaskType } from '#shared/domain/task.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
-import { batchKey, type BatchCounters, type BatchKind, type BatchMember, type StartSyncOutcome, type TaskStore } from './task-store.ts';
+import { batchKey, type BatchCounters, type BatchKind, type BatchMember, type CreateTaskOutcome, type StartSyncOutcome, type TaskStore } from './task-store.ts';
 import { writeInChunks } from './batch-write.ts';
 
 const phaseOrder: TaskPhase[] = ['connecting', 'discovering', 'collecting', 'finalizing', 'done'];
@@ -32,51 +33,116 @@ export class DynamoDbTaskStore implements TaskStore {
     this.#tables = tables;
   }
 
-  async createSyncTask(task: Task, platformId: string, idempotencyKey?: string): Promise<StartSyncOutcome> {
-    const keyItem = idempotencyKey ? { taskId: `idempotency#${platformId}#${idempotencyKey}`, itemKey: 'key' } : undefined;
+  createSyncTask(task: Task, platformId: string, idempotencyKey?: string): Promise<StartSyncOutcome> {
+    return this.#createTask(task, { lockPlatformId: platformId, idempotencyScope: platformId, idempotencyKey });
+  }
+
+  async createTask(task: Task, idempotencyKey?: string): Promise<CreateTaskOutcome> {
+    const outcome = await this.#createTask(task, { idempotencyScope: task.type, idempotencyKey });
+    if (outcome.outcome === 'started' || outcome.outcome === 'duplicate-request') return outcome;
+    throw new Error(`unexpected outcome ${outcome.outcome} for a task without a platform lock`);
+  }
+
+  async #createTask(
+    task: Task,
+    options: { lockPlatformId?: string; idempotencyScope: string; idempotencyKey?: string | undefined },
+  ): Promise<StartSyncOutcome> {
+    const now = Math.floor(Date.now() / 1000);
+    const lock = options.lockPlatformId
+      ? [
+          {
+            Update: {
+              TableName: this.#tables.platforms,
+              Key: { id: options.lockPlatformId },
+              UpdateExpression: 'SET activeSyncTaskId = :taskId',
+              ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(activeSyncTaskId)',
+              ExpressionAttributeValues: { ':taskId': task.id },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            },
+          },
+        ]
+      : [];
+    const key = options.idempotencyKey
+      ? [
+          {
+            Put: {
+              TableName: this.#tables.taskItems,
+              Item: { taskId: `idempotency#${options.idempotencyScope}#${options.idempotencyKey}`, itemKey: 'key', createdTaskId: task.id, expiresAt: now + idempotencyTtlSeconds },
+              // An expired key whose TTL deletion has not run yet counts as absent.
+              ConditionExpression: 'attribute_not_exists(itemKey) OR expiresAt < :now',
+              ExpressionAttributeValues: { ':now': now },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            },
+          },
+        ]
+      : [];
     try {
       await this.#client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Update: {
-                TableName: this.#tables.platforms,
-                Key: { id: platformId },
-                UpdateExpression: 'SET activeSyncTaskId = :taskId',
-                ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(activeSyncTaskId)',
-                ExpressionAttributeValues: { ':taskId': task.id },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
+            ...lock,
             { Put: { TableName: this.#tables.tasks, Item: { ...task, listKey }, ConditionExpression: 'attribute_not_exists(id)' } },
-            ...(keyItem
-              ? [
-                  {
-                    Put: {
-                      TableName: this.#tables.taskItems,
-                      Item: { ...keyItem, createdTaskId: task.id, expiresAt: Math.floor(Date.now() / 1000) + idempotencyTtlSeconds },
-                      // An expired key whose TTL deletion has not run yet counts as absent.
-                      ConditionExpression: 'attribute_not_exists(itemKey) OR expiresAt < :now',
-                      ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
-                      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-                    },
-                  },
-                ]
-              : []),
+            ...key,
           ],
         }),
       );
       return { outcome: 'started' };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
-      const keyReason = error.CancellationReasons?.[2];
+      const reasons = error.CancellationReasons ?? [];
+      const keyReason = key.length ? reasons[reasons.length - 1] : undefined;
       const earlierTask = keyReason?.Code === 'ConditionalCheckFailed' ? keyReason.Item?.['createdTaskId']?.S : undefined;
       if (earlierTask) return { outcome: 'duplicate-request', taskId: earlierTask };
-      const platformReason = error.CancellationReasons?.[0];
-      if (platformReason?.Code !== 'ConditionalCheckFailed') throw error;
-      const running = platformReason.Item?.['activeSyncTaskId']?.S;
+      const lockReason = lock.length ? reasons[0] : undefined;
+      if (lockReason?.Code !== 'ConditionalCheckFailed') throw error;
+      const running = lockReason.Item?.['activeSyncTaskId']?.S;
       return running ? { outcome: 'already-running', runningTaskId: running } : { outcome: 'platform-not-found' };
     }
+  }
+
+  async recordHostOutcome(taskId: string, item: TaskItem, counters: BatchCounters, at: string): Promise<boolean> {
+    const adds = Object.entries(counters).filter(([, value]) => value !== undefined && value !== 0);
+    try {
+      await this.#client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.#tables.taskItems,
+                Item: { taskId, itemKey: `item#${item.hostId}`, ...item, at },
+                ConditionExpression: 'attribute_not_exists(itemKey)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.#tables.tasks,
+                Key: { id: taskId },
+                UpdateExpression: `SET updatedAt = :at ADD ${adds.map(([name]) => `#${name} :${name}`).join(', ')}`,
+                ConditionExpression: 'attribute_exists(id)',
+                ExpressionAttributeNames: Object.fromEntries(adds.map(([name]) => [`#${name}`, name])),
+                ExpressionAttributeValues: { ':at': at, ...Object.fromEntries(adds.map(([name, value]) => [`:${name}`, value])) },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async listRecordedHostIds(taskId: string, hostIds: string[]): Promise<Set<string>> {
+    const recorded = new Set<string>();
+    for (let i = 0; i < hostIds.length; i += 100) {
+      const keys = hostIds.slice(i, i + 100).map((hostId) => ({ taskId, itemKey: `item#${hostId}` }));
+      const { Responses } = await this.#client.send(
+        new BatchGetCommand({ RequestItems: { [this.#tables.taskItems]: { Keys: keys, ProjectionExpression: 'hostId', ConsistentRead: true } } }),
+      );
+      for (const item of Responses?.[this.#tables.taskItems] ?? []) recorded.add(item['hostId'] as string);
+    }
+    return recorded;
   }
 
   async get(id: string): Promise<Task | undefined> {
@@ -154,12 +220,12 @@ export class DynamoDbTaskStore implements TaskStore {
     }
   }
 
-  async recordBatch(taskId: string, key: string, counters: BatchCounters, failures: TaskItem[], at: string): Promise<boolean> {
-    // Failure items are idempotent puts keyed by host: write them first, then count.
+  async recordBatch(taskId: string, key: string, counters: BatchCounters, items: TaskItem[], at: string): Promise<boolean> {
+    // Items are idempotent puts keyed by host: write them first, then count.
     await writeInChunks(
       this.#client,
       this.#tables.taskItems,
-      failures.map((item) => ({ taskId, itemKey: `item#${item.hostId}`, ...item, at })),
+      items.map((item) => ({ taskId, itemKey: `item#${item.hostId}`, ...item, at })),
     );
     const adds = Object.entries(counters).filter(([, value]) => value !== undefined && value !== 0);
     try {

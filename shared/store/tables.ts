@@ -18,7 +18,7 @@ export interface IndexSpec {
 
 export interface TableSpec {
   /** Logical name; the physical name comes from an environment variable. */
-  id: 'platforms' | 'hosts' | 'tasks' | 'taskItems';
+  id: 'platforms' | 'hosts' | 'tasks' | 'taskItems' | 'credentials';
   /** Environment variable that carries the physical table name to the Lambdas. */
   envVar: string;
   partitionKey: KeyAttribute;
@@ -51,6 +51,20 @@ export const hostsTable: TableSpec = {
       partitionKey: { name: 'source', type: 'S' },
       sortKey: { name: 'id', type: 'S' },
     },
+    {
+      // Hosts added by hand or by scan, found by address: import updates instead of duplicating.
+      indexName: 'byAddress',
+      partitionKey: { name: 'address', type: 'S' },
+      sortKey: { name: 'id', type: 'S' },
+      nonKeyAttributes: ['port'],
+    },
+    {
+      // Hosts sharing a credential profile: a profile in use cannot be deleted.
+      indexName: 'byCredential',
+      partitionKey: { name: 'credentialId', type: 'S' },
+      sortKey: { name: 'id', type: 'S' },
+      nonKeyAttributes: ['name'],
+    },
   ],
 };
 
@@ -78,7 +92,15 @@ export const taskItemsTable: TableSpec = {
   timeToLiveAttribute: 'expiresAt',
 };
 
-export const allTables: TableSpec[] = [platformsTable, hostsTable, tasksTable, taskItemsTable];
+/** Named credential profiles (metadata only; the material is in the secret store). */
+export const credentialsTable: TableSpec = {
+  id: 'credentials',
+  envVar: 'CREDENTIALS_TABLE',
+  partitionKey: { name: 'id', type: 'S' },
+  indexes: [],
+};
+
+export const allTables: TableSpec[] = [platformsTable, hostsTable, tasksTable, taskItemsTable, credentialsTable];
 
 /** Physical table name as the Lambdas see it. */
 export function tableName(spec: TableSpec): string {

@@ -1,7 +1,8 @@
 import type { Task, TaskItem, TaskPhase, TaskStatus, TaskType } from '#shared/domain/task.ts';
 import type { Page } from './cursor.ts';
 
-export type BatchKind = 'esxi' | 'vm';
+/** Sync batches hold ESXi hosts or VMs; collection batches hold one platform's hosts or remote servers. */
+export type BatchKind = 'esxi' | 'vm' | 'platform' | 'remote';
 
 export interface BatchMember {
   moref: string;
@@ -24,7 +25,18 @@ export type StartSyncOutcome =
   | { outcome: 'platform-not-found' }
   | { outcome: 'already-running'; runningTaskId: string };
 
+export type CreateTaskOutcome = { outcome: 'started' } | { outcome: 'duplicate-request'; taskId: string };
+
 export interface TaskStore {
+  /** Creates a task that holds no platform lock (collections), claiming the idempotency key if given. */
+  createTask(task: Task, idempotencyKey?: string): Promise<CreateTaskOutcome>;
+  /**
+   * Records one host's outcome and moves the counters exactly once: the item is
+   * written only if absent, in the same transaction as the ADD.
+   */
+  recordHostOutcome(taskId: string, item: TaskItem, counters: BatchCounters, at: string): Promise<boolean>;
+  /** Which of these hosts already have an outcome recorded in this task (a retried batch skips them). */
+  listRecordedHostIds(taskId: string, hostIds: string[]): Promise<Set<string>>;
   /**
    * Creates the task and takes the platform's sync lock in one transaction, so
    * two concurrent requests can never both start a sync of one platform. With
@@ -42,7 +54,7 @@ export interface TaskStore {
    * transaction as a batch marker written only if absent. Returns false when
    * the batch had already been counted (a retried invocation).
    */
-  recordBatch(taskId: string, batchKey: string, counters: BatchCounters, failures: TaskItem[], at: string): Promise<boolean>;
+  recordBatch(taskId: string, batchKey: string, counters: BatchCounters, items: TaskItem[], at: string): Promise<boolean>;
   isBatchRecorded(taskId: string, batchKey: string): Promise<boolean>;
   /** Sets a final status unless the task already has one. Returns the task as finished, or undefined if it was already final. */
   finish(id: string, status: TaskStatus, at: string, extra?: { error?: string; missing?: number }): Promise<Task | undefined>;

@@ -1,7 +1,7 @@
 import { platformHostId } from '#shared/domain/host.ts';
 import type { Platform } from '#shared/domain/platform.ts';
-import type { BatchMember, BatchKind, TaskStore } from '#shared/store/task-store.ts';
-import type { PlatformInventory } from './platform-inventory.ts';
+import type { BatchMember, TaskStore } from '#shared/store/task-store.ts';
+import type { PlatformInventory, PlatformObjectKind } from './platform-inventory.ts';
 
 export interface PlanSyncDeps {
   tasks: TaskStore;
@@ -38,7 +38,7 @@ export async function planSync(taskId: string, platform: Platform, deps: PlanSyn
   return plan;
 }
 
-async function discoverMembers(inventory: PlatformInventory, platformId: string, kind: BatchKind): Promise<BatchMember[]> {
+async function discoverMembers(inventory: PlatformInventory, platformId: string, kind: PlatformObjectKind): Promise<BatchMember[]> {
   const members: BatchMember[] = [];
   const seen = new Set<string>();
   for await (const page of inventory.discover(kind)) {

@@ -1,9 +1,10 @@
-import { contentHashOf, type Host, type HostFacts } from '#shared/domain/host.ts';
+import { contentHashOf, type Host } from '#shared/domain/host.ts';
+import { toHostFacts } from './host-facts.ts';
 import type { Platform } from '#shared/domain/platform.ts';
 import type { TaskItem } from '#shared/domain/task.ts';
 import type { HostStore } from '#shared/store/host-store.ts';
-import { batchKey, type BatchCounters, type BatchKind, type TaskStore } from '#shared/store/task-store.ts';
-import { platformErrorCode, type PlatformHostRecord, type PlatformInventory } from './platform-inventory.ts';
+import { batchKey, type BatchCounters, type TaskStore } from '#shared/store/task-store.ts';
+import { platformErrorCode, type PlatformHostRecord, type PlatformInventory, type PlatformObjectKind } from './platform-inventory.ts';
 
 export interface SyncBatchDeps {
   tasks: TaskStore;
@@ -15,7 +16,7 @@ export interface SyncBatchDeps {
 export interface SyncBatchInput {
   taskId: string;
   platform: Platform;
-  kind: BatchKind;
+  kind: PlatformObjectKind;
   batchIndex: number;
 }
 
@@ -106,23 +107,6 @@ function upsert(id: string, record: PlatformHostRecord, current: Host | undefine
     lastChange: change,
   };
   return { change, host };
-}
-
-function toHostFacts(record: PlatformHostRecord, esxiIdByMoref: Map<string, string>): HostFacts {
-  const esxiHostId = record.hostMoref ? esxiIdByMoref.get(record.hostMoref) : undefined;
-  return {
-    kind: record.kind,
-    name: record.name,
-    moref: record.moref,
-    ...(record.instanceUuid ? { instanceUuid: record.instanceUuid } : {}),
-    ...(record.powerState ? { powerState: record.powerState } : {}),
-    ...(record.cpuCount !== undefined ? { cpuCount: record.cpuCount } : {}),
-    ...(record.memoryMb !== undefined ? { memoryMb: record.memoryMb } : {}),
-    ipAddresses: record.ipAddresses,
-    ...(record.osName ? { osName: record.osName } : {}),
-    ...(esxiHostId ? { esxiHostId } : {}),
-    facts: record.facts,
-  };
 }
 
 async function esxiHostIds(tasks: TaskStore, taskId: string): Promise<Map<string, string>> {

@@ -2,7 +2,8 @@
 // when the session expired, and the property collector calls the collectors use.
 import { VsphereError, hostOf } from './errors.ts';
 import type { TlsSettings } from './tls.ts';
-import { SoapTransport, type VimOperation } from './transport.ts';
+import { parseRetrieveResult, type RawPage } from './retrieve-result.ts';
+import { SoapTransport, type RetrieveOperation, type VimOperation } from './transport.ts';
 import { convertValue } from './values.ts';
 import { listContainerObjects, retrieveObjects, retrievePropertyOneByOne } from './property-collector.ts';
 import { moRef, type InventoryType, type ObjectContent, type RetrieveResult } from './vim-types.ts';
@@ -21,6 +22,12 @@ export interface VsphereConnectionSettings {
   requestTimeoutMs?: number;
   /** extra attempts after a transport failure, default 2 */
   transportRetries?: number;
+  /**
+   * Internal: how property collector answers are read. 'stream' (default) parses them
+   * with saxes as they arrive (retrieve-stream.ts); 'soap' uses node-soap's own
+   * deserializer, the slower reference the equivalence tests compare against.
+   */
+  propertyCollectorParser?: 'stream' | 'soap';
 }
 
 interface ServiceContent {
@@ -135,6 +142,16 @@ export class VsphereClient {
     await this.connect();
     const reply = await this.#transport.call(operation, args, this.#cookie);
     return reply.returnval;
+  }
+
+  /** RetrievePropertiesEx / ContinueRetrievePropertiesEx with the current session cookie, no replay. */
+  async retrieve(operation: RetrieveOperation, args: object): Promise<RawPage> {
+    await this.connect();
+    if (this.#settings.propertyCollectorParser === 'soap') {
+      const reply = await this.#transport.call(operation, args, this.#cookie);
+      return parseRetrieveResult(reply.returnval);
+    }
+    return this.#transport.retrieve(operation, args, this.#cookie);
   }
 
   async #retrieveServiceContent(): Promise<ServiceContent> {

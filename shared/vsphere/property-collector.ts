@@ -1,15 +1,10 @@
 // Property collector calls. Every call names all wanted properties of a whole page or
 // batch of objects at once: never one call per object per property (except the
 // deliberately slow baseline at the end, kept for the benchmark).
-import { VsphereError } from './errors.ts';
 import type { VsphereClient } from './client.ts';
+import type { RawPage } from './retrieve-result.ts';
 import { moRef, type InventoryType, type ObjectContent, type RetrieveResult } from './vim-types.ts';
-import { convertValue, xsiTypeOf } from './values.ts';
-
-interface RawPage {
-  token: string | undefined;
-  objects: ObjectContent[];
-}
+import { convertValue } from './values.ts';
 
 /** TraversalSpecs sit in anyType parameters, so their xsi:type is written by hand. */
 export function traversalSpec(name: string, type: string, path: string, selectSet: object[] = []): object {
@@ -80,22 +75,20 @@ async function* followTokens(client: VsphereClient, collector: string, first: Ra
   let page = first;
   if (page.objects.length) yield page.objects;
   while (page.token) {
-    const returnval = await client.invoke('ContinueRetrievePropertiesEx', {
+    page = await client.retrieve('ContinueRetrievePropertiesEx', {
       _this: moRef('PropertyCollector', collector),
       token: page.token,
     });
-    page = parseRetrieveResult(returnval);
     if (page.objects.length) yield page.objects;
   }
 }
 
 async function retrievePage(client: VsphereClient, collector: string, spec: object, maxObjects: number): Promise<RawPage> {
-  const returnval = await client.invoke('RetrievePropertiesEx', {
+  return client.retrieve('RetrievePropertiesEx', {
     _this: moRef('PropertyCollector', collector),
     specSet: [spec],
     options: { maxObjects },
   });
-  return parseRetrieveResult(returnval);
 }
 
 /**
@@ -161,49 +154,4 @@ function typeOfMoref(moref: string): string {
   if (moref.startsWith('vm-')) return 'VirtualMachine';
   if (moref.startsWith('host-')) return 'HostSystem';
   throw new Error(`cannot tell the managed object type of ${moref}; pass it explicitly`);
-}
-
-// ---------------------------------------------------------------- result parsing
-
-function asArray(value: unknown): unknown[] {
-  if (value === undefined || value === null || value === '') return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-/** Parses a RetrieveResult; an empty result may arrive as no returnval at all. */
-export function parseRetrieveResult(returnval: unknown): RawPage {
-  const result = (returnval ?? {}) as { token?: unknown; objects?: unknown };
-  const token = typeof result.token === 'string' && result.token ? result.token : undefined;
-  return { token, objects: asArray(result.objects).map(parseObjectContent) };
-}
-
-function parseObjectContent(raw: unknown): ObjectContent {
-  const node = raw as { obj?: { attributes?: { type?: string }; $value?: unknown }; propSet?: unknown; missingSet?: unknown };
-  const content: ObjectContent = {
-    moref: String(node.obj?.$value ?? ''),
-    type: node.obj?.attributes?.type ?? '',
-    properties: {},
-    missing: {},
-  };
-  for (const prop of asArray(node.propSet) as { name?: unknown; val?: unknown }[]) {
-    if (typeof prop.name === 'string') content.properties[prop.name] = convertValue(prop.val);
-  }
-  for (const miss of asArray(node.missingSet) as { path?: unknown; fault?: { fault?: unknown } }[]) {
-    const faultType = xsiTypeOf(miss.fault?.fault) ?? 'Unknown';
-    content.missing[typeof miss.path === 'string' ? miss.path : ''] = faultType;
-  }
-  rejectUnauthenticated(content);
-  return content;
-}
-
-/**
- * vcsim answers RetrievePropertiesEx without a valid session with NotAuthenticated
- * per property instead of a fault; treat it as the fault vCenter would send.
- */
-function rejectUnauthenticated(content: ObjectContent): void {
-  if (Object.values(content.missing).includes('NotAuthenticated')) {
-    throw new VsphereError('NOT_AUTHENTICATED', 'the vSphere session is no longer valid (properties reported NotAuthenticated)', {
-      faultType: 'NotAuthenticated',
-    });
-  }
 }

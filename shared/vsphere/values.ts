@@ -22,10 +22,16 @@ function attributesOf(node: Node): Record<string, unknown> {
 /** The xsi:type of an element, without prefix, whatever prefix the server chose. */
 export function xsiTypeOf(node: unknown): string | undefined {
   if (!isNode(node)) return undefined;
-  for (const [key, value] of Object.entries(attributesOf(node))) {
-    const [prefix, local] = key.split(':');
-    if (local === 'type' && prefix && typeof value === 'string') {
-      return value.split(':').pop();
+  const attributes = attributesOf(node);
+  // Hot path (every value of every answer): no Object.entries / split allocations.
+  for (const key in attributes) {
+    const colon = key.indexOf(':');
+    if (colon <= 0) continue;
+    const end = key.indexOf(':', colon + 1);
+    const local = end < 0 ? key.slice(colon + 1) : key.slice(colon + 1, end);
+    const value = attributes[key];
+    if (local === 'type' && typeof value === 'string') {
+      return value.slice(value.lastIndexOf(':') + 1);
     }
   }
   return undefined;

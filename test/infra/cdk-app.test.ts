@@ -1,7 +1,7 @@
 /**
  * The synthesized CloudFormation template of the CDK app: tables, one Lambda
  * per catalog function, API routes and their authorization, the platform-sync
- * state machine, queue and rules, least-privilege spot checks, and a clean
+ * and collect-hosts state machines, queue and rules, least-privilege spot checks, and a clean
  * cdk-nag AwsSolutions report.
  *
  * Bundling is skipped (context aws:cdk:bundling-stacks = []), so no handler is
@@ -71,6 +71,8 @@ const logicalId = (element: unknown) => built.stack.getLogicalId(element as CfnE
 const fnLogicalId = (id: string) => built.stack.functionLogicalId(id);
 const roleLogicalId = (id: string) => logicalId(built.stack.inventoryFunction(id).role.node.defaultChild);
 const tableLogicalId = (id: Parameters<typeof built.stack.tables.get>[0]) => logicalId(built.stack.tables.get(id).node.defaultChild);
+const syncStateMachineId = () => logicalId(built.stack.workflow.stateMachine.node.defaultChild);
+const collectStateMachineId = () => logicalId(built.stack.collectHosts.stateMachine.node.defaultChild);
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
 function statementsOf(functionId: string): Statement[] {
@@ -153,6 +155,9 @@ describe('Lambda functions', () => {
       assert.equal(env.POWERTOOLS_SERVICE_NAME, 'inventory-collector');
       assert.ok(env.POWERTOOLS_LOG_LEVEL);
       assert.equal(env.SYNC_STATE_MACHINE_ARN !== undefined, Boolean(spec.access.startsSync), `${spec.id} SYNC_STATE_MACHINE_ARN`);
+      if (spec.access.startsSync) assert.deepEqual(env.SYNC_STATE_MACHINE_ARN, { Ref: syncStateMachineId() }, spec.id);
+      assert.equal(env.COLLECT_STATE_MACHINE_ARN !== undefined, Boolean(spec.access.startsCollection), `${spec.id} COLLECT_STATE_MACHINE_ARN`);
+      if (spec.access.startsCollection) assert.deepEqual(env.COLLECT_STATE_MACHINE_ARN, { Ref: collectStateMachineId() }, spec.id);
       assert.equal(env.SYNC_REQUESTS_QUEUE_URL !== undefined, Boolean(spec.access.sendsSyncRequests), `${spec.id} SYNC_REQUESTS_QUEUE_URL`);
       const vsphere = spec.id === 'plan-sync-batches' || spec.id === 'sync-batch';
       assert.equal(env.VSPHERE_WSDL_PATH, vsphere ? '/var/task/vim.wsdl' : undefined, spec.id);
@@ -193,20 +198,42 @@ describe('least privilege', () => {
     }
   });
 
-  test('StartExecution on the sync state machine only, and only for functions that start syncs', () => {
-    const stateMachine = logicalId(built.stack.workflow.stateMachine.node.defaultChild);
+  test('StartExecution on the state machines the catalog names (startsSync, startsCollection), and nowhere else', () => {
     for (const spec of allFunctions) {
       const starts = statementsOf(spec.id).filter((s) => actions(s).includes('states:StartExecution'));
-      if (!spec.access.startsSync) {
-        assert.deepEqual(starts, [], spec.id);
-        continue;
-      }
+      const expected = [
+        ...(spec.access.startsSync ? [{ Ref: syncStateMachineId() }] : []),
+        ...(spec.access.startsCollection ? [{ Ref: collectStateMachineId() }] : []),
+      ];
       assert.deepEqual(
         starts.map((s) => s.Resource),
-        [{ Ref: stateMachine }],
+        expected,
         spec.id,
       );
     }
+  });
+
+  test('start-host-collection starts collect-hosts but not platform-sync; start-platform-sync the reverse', () => {
+    const startable = (functionId: string, stateMachineId: string) =>
+      statementsOn(functionId, stateMachineId).some((s) => actions(s).includes('states:StartExecution'));
+    assert.equal(startable('start-host-collection', collectStateMachineId()), true);
+    assert.equal(startable('start-host-collection', syncStateMachineId()), false);
+    assert.equal(startable('start-platform-sync', syncStateMachineId()), true);
+    assert.equal(startable('start-platform-sync', collectStateMachineId()), false);
+  });
+
+  test('the state machine roles invoke their own functions only', () => {
+    const invoked = (stateMachine: typeof built.stack.workflow.stateMachine) => {
+      const role = logicalId(stateMachine.role.node.defaultChild);
+      const statements = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+        .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        .filter((s) => actions(s).includes('lambda:InvokeFunction'));
+      const text = JSON.stringify(statements);
+      return allFunctions.filter((spec) => text.includes(`"${fnLogicalId(spec.id)}"`)).map((spec) => spec.id).sort();
+    };
+    assert.deepEqual(invoked(built.stack.workflow.stateMachine), ['fail-task', 'mark-missing-hosts', 'plan-sync-batches', 'sync-batch']);
+    assert.deepEqual(invoked(built.stack.collectHosts.stateMachine), ['collect-platform-batch', 'collect-remote-batch', 'fail-task', 'finish-collection']);
   });
 
   test('sqs:SendMessage on the sync-requests queue only, for the dispatcher', () => {
@@ -254,10 +281,13 @@ describe('HTTP API', () => {
     });
   });
 
-  test('outputs: API URL and state machine ARN', () => {
+  test('outputs: API URL and state machine ARNs', () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('PlatformSyncStateMachineArn', {
-      Value: { Ref: logicalId(built.stack.workflow.stateMachine.node.defaultChild) },
+      Value: { Ref: syncStateMachineId() },
+    });
+    template.hasOutput('CollectHostsStateMachineArn', {
+      Value: { Ref: collectStateMachineId() },
     });
   });
 });
@@ -276,12 +306,16 @@ describe('platform-sync state machine', () => {
   });
 
   test('Standard, logs at level ALL, tracing, two-hour timeout', () => {
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      StateMachineType: 'STANDARD',
-      LoggingConfiguration: { Level: 'ALL', Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }] },
-      TracingConfiguration: { Enabled: true },
-    });
-    const sm = resources[logicalId(built.stack.workflow.stateMachine.node.defaultChild)];
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    const sm = resources[syncStateMachineId()];
+    assert.deepEqual(
+      Match.objectLike({
+        StateMachineType: 'STANDARD',
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }] },
+        TracingConfiguration: { Enabled: true },
+      }).test(sm?.Properties).hasFailed(),
+      false,
+    );
     const parts = (sm?.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
     assert.match(String(parts.at(-1)), /"TimeoutSeconds":7200/);
   });
@@ -342,6 +376,97 @@ describe('platform-sync state machine', () => {
   });
 });
 
+describe('collect-hosts state machine', () => {
+  type State = Json & { Type: string };
+  let sm: Resource;
+  let states: Record<string, State>;
+  let inner: Record<string, State>;
+
+  before(() => {
+    const found = resources[collectStateMachineId()];
+    assert.ok(found);
+    sm = found;
+    const parts = (sm.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const text = parts.map((p) => (typeof p === 'string' ? p : `<${JSON.stringify(p).replace(/"/g, "'")}>`)).join('');
+    const definition = JSON.parse(text) as { StartAt: string; States: Record<string, State>; TimeoutSeconds: number };
+    assert.equal(definition.StartAt, 'CollectBatches');
+    assert.equal(definition.TimeoutSeconds, 7200);
+    states = definition.States;
+    inner = (states.CollectBatches?.ItemProcessor as { States: Record<string, State> } | undefined)?.States ?? {};
+  });
+
+  test('Standard, logs at level ALL with execution data, tracing, its own vended log group', () => {
+    const p = sm.Properties;
+    assert.equal(p.StateMachineType, 'STANDARD');
+    assert.deepEqual(p.TracingConfiguration, { Enabled: true });
+    const logging = p.LoggingConfiguration as { Level: string; IncludeExecutionData: boolean; Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[] };
+    assert.equal(logging.Level, 'ALL');
+    assert.equal(logging.IncludeExecutionData, true);
+    const logGroup = logicalId(built.stack.collectHosts.logGroup.node.defaultChild);
+    assert.deepEqual(logging.Destinations, [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroup, 'Arn'] } } }]);
+    assert.match(String(resources[logGroup]?.Properties.LogGroupName), /^\/aws\/vendedlogs\/states\/.*collect-hosts$/);
+  });
+
+  test('state names and flow as in docs/workflows.md', () => {
+    assert.deepEqual(Object.keys(states).sort(), ['CollectBatches', 'CollectionFailed', 'FailCollection', 'FinishCollection']);
+    assert.equal(states.CollectBatches?.Next, 'FinishCollection');
+    assert.equal(states.FinishCollection?.End, true);
+    assert.equal(states.FailCollection?.Next, 'CollectionFailed');
+    assert.equal(states.CollectionFailed?.Type, 'Fail');
+    assert.deepEqual(Object.keys(inner).sort(), ['ChooseCollector', 'CollectPlatformBatch', 'CollectRemoteBatch']);
+  });
+
+  test('inline Map over $.batches, concurrency 5, results discarded, a Choice on the kind inside', () => {
+    const map = states.CollectBatches;
+    assert.equal(map?.Type, 'Map');
+    assert.equal(map.ItemsPath, '$.batches');
+    assert.equal(map.MaxConcurrency, 5);
+    assert.equal(map.ResultPath, null);
+    assert.equal(map.ItemReader, undefined);
+    assert.equal(map.Iterator, undefined);
+    assert.deepEqual(map.ItemSelector, { 'taskId.$': '$.taskId', 'batchIndex.$': '$$.Map.Item.Value.batchIndex', 'kind.$': '$$.Map.Item.Value.kind' });
+    const processor = map.ItemProcessor as { ProcessorConfig: Json; StartAt: string };
+    assert.deepEqual(processor.ProcessorConfig, { Mode: 'INLINE' });
+    assert.equal(processor.StartAt, 'ChooseCollector');
+
+    const choice = inner.ChooseCollector;
+    assert.equal(choice?.Type, 'Choice');
+    assert.deepEqual(choice.Choices, [{ Variable: '$.kind', StringEquals: 'platform', Next: 'CollectPlatformBatch' }]);
+    assert.equal(choice.Default, 'CollectRemoteBatch');
+    for (const [name, functionId] of [['CollectPlatformBatch', 'collect-platform-batch'], ['CollectRemoteBatch', 'collect-remote-batch']] as const) {
+      const task = inner[name];
+      assert.equal(task?.Type, 'Task', name);
+      assert.equal(task.End, true, name);
+      assert.equal(task.ResultPath, null, name);
+      const parameters = task.Parameters as Json;
+      assert.deepEqual(parameters.Payload, { 'taskId.$': '$.taskId', 'batchIndex.$': '$.batchIndex' }, name);
+      assert.match(String(parameters.FunctionName), new RegExp(`'${fnLogicalId(functionId)}'`), name);
+    }
+  });
+
+  test('JSONPath only, every Task retries Lambda throttling; Map and FinishCollection catch into FailCollection', () => {
+    assert.equal(JSON.stringify(sm.Properties.DefinitionString).includes('JSONata'), false);
+    const tasks = [...Object.entries(states), ...Object.entries(inner)].filter(([, state]) => state.Type === 'Task');
+    assert.deepEqual(tasks.map(([name]) => name).sort(), ['CollectPlatformBatch', 'CollectRemoteBatch', 'FailCollection', 'FinishCollection']);
+    for (const [name, task] of tasks) {
+      assert.match(String(task.Resource), /:states:::lambda:invoke$/, name);
+      const [retry] = task.Retry as { ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number }[];
+      assert.ok(retry?.ErrorEquals.includes('Lambda.TooManyRequestsException'), name);
+      assert.ok(retry.BackoffRate > 1 && retry.MaxAttempts > 1, name);
+    }
+    for (const name of ['CollectBatches', 'FinishCollection']) {
+      assert.deepEqual(states[name]?.Catch, [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FailCollection' }], name);
+    }
+    assert.deepEqual((states.FinishCollection?.Parameters as Json).Payload, { 'taskId.$': '$.taskId' });
+    assert.deepEqual((states.FailCollection?.Parameters as Json).Payload, { 'taskId.$': '$.taskId', 'error.$': '$.error' });
+    assert.equal(states.FailCollection?.ResultPath, null);
+  });
+
+  test('collect-remote-batch is a plain Lambda with outbound network only (no VPC)', () => {
+    assert.equal(resources[fnLogicalId('collect-remote-batch')]?.Properties.VpcConfig, undefined);
+  });
+});
+
 describe('queue and rules', () => {
   test('sync-requests queue: SSE, TLS only, dead-letter queue, consumed with partial batch failures', () => {
     const queue = logicalId(built.stack.syncRequests.queue.node.defaultChild);
@@ -372,18 +497,23 @@ describe('queue and rules', () => {
     });
   });
 
-  test('failed, timed-out and aborted sync executions go to the reconciler', () => {
+  test('failed, timed-out and aborted platform-sync and collect-hosts executions go to the reconciler', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
         detail: {
           status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
-          stateMachineArn: [{ Ref: logicalId(built.stack.workflow.stateMachine.node.defaultChild) }],
+          stateMachineArn: [{ Ref: syncStateMachineId() }, { Ref: collectStateMachineId() }],
         },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnLogicalId('reconcile-execution'), 'Arn'] } })],
     });
+    // One rule covers both; no other rule targets the reconciler.
+    const reconcilerRules = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.Targets).includes(`"${fnLogicalId('reconcile-execution')}"`),
+    );
+    assert.equal(reconcilerRules.length, 1);
   });
 });
 

@@ -27,9 +27,12 @@ interface TaskInput {
   Payload: Json;
 }
 
+type TemplateDefinition = { 'Fn::Join': [string, unknown[]] };
+/** platform-sync */
 let workflow: LocalWorkflow;
+let collect: LocalWorkflow;
 let synthMs: number;
-let templateDefinition: { 'Fn::Join': [string, unknown[]] };
+const templateDefinitions = new Map<LocalWorkflow['name'], TemplateDefinition>();
 let logicalIdToCatalogId: Map<string, string>;
 const outdir = mkdtempSync(join(tmpdir(), 'inventory-local-def-test-'));
 
@@ -37,8 +40,9 @@ before(async () => {
   const started = performance.now();
   const workflows = await synthesizeLocalWorkflows();
   synthMs = performance.now() - started;
-  assert.equal(workflows.length, 1);
-  workflow = workflows[0]!;
+  assert.deepEqual(workflows.map((w) => w.name).sort(), ['collect-hosts', 'platform-sync']);
+  workflow = workflows.find((w) => w.name === 'platform-sync')!;
+  collect = workflows.find((w) => w.name === 'collect-hosts')!;
 
   // An independent synthesis of the same stack, read from its template.
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
@@ -47,9 +51,12 @@ before(async () => {
   const template = JSON.parse(readFileSync(assembly.getStackByName(stack.stackName).templateFullPath, 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: Json }>;
   };
-  const [stateMachine] = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  assert.ok(stateMachine);
-  templateDefinition = stateMachine.Properties.DefinitionString as typeof templateDefinition;
+  assert.equal(Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine').length, 2);
+  for (const [name, stateMachine] of [['platform-sync', stack.workflow.stateMachine], ['collect-hosts', stack.collectHosts.stateMachine]] as const) {
+    const resource = template.Resources[stack.getLogicalId(stateMachine.node.defaultChild as CfnElement)];
+    assert.equal(resource?.Type, 'AWS::StepFunctions::StateMachine', name);
+    templateDefinitions.set(name, resource.Properties.DefinitionString as TemplateDefinition);
+  }
   logicalIdToCatalogId = new Map(
     workflowFunctions.map((spec) => {
       const fn = (stack.node.findChild(spec.id) as InventoryFunction).fn;
@@ -61,7 +68,10 @@ before(async () => {
 after(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('synthesizeLocalWorkflows', () => {
-  test('returns the synthesized definition with tokens resolved to the local fake ARNs', () => {
+  /** The template's DefinitionString with its tokens resolved here, independently of resolveIntrinsics. */
+  const expectedDefinition = (name: LocalWorkflow['name']) => {
+    const templateDefinition = templateDefinitions.get(name);
+    assert.ok(templateDefinition, name);
     const [separator, parts] = templateDefinition['Fn::Join'];
     const text = parts
       .map((part) => {
@@ -74,28 +84,48 @@ describe('synthesizeLocalWorkflows', () => {
         return `arn:aws:lambda:us-east-1:000000000000:function:${catalogId}`;
       })
       .join(separator);
-    assert.deepEqual(workflow.definition, JSON.parse(text));
+    return JSON.parse(text) as Json;
+  };
+
+  test('returns the synthesized platform-sync definition with tokens resolved to the local fake ARNs', () => {
+    assert.deepEqual(workflow.definition, expectedDefinition('platform-sync'));
     assert.equal(workflow.name, 'platform-sync');
     assert.match(workflow.stateMachineArn, /^arn:aws:states:[a-z0-9-]+:\d{12}:stateMachine:platform-sync$/);
   });
 
+  test('returns the synthesized collect-hosts definition with tokens resolved to the local fake ARNs', () => {
+    assert.deepEqual(collect.definition, expectedDefinition('collect-hosts'));
+    assert.equal(collect.name, 'collect-hosts');
+    assert.match(collect.stateMachineArn, /^arn:aws:states:[a-z0-9-]+:\d{12}:stateMachine:collect-hosts$/);
+    assert.notEqual(collect.stateMachineArn, workflow.stateMachineArn);
+  });
+
+  const functionIdsByTaskState = (w: LocalWorkflow) => {
+    const seen: Record<string, string | undefined> = {};
+    const visit = (states: Record<string, Json>) => {
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Type === 'Task') seen[name] = w.functionIdByArn[String((state.Parameters as Json).FunctionName)];
+        if (state.Type === 'Map') visit((state.ItemProcessor as { States: Record<string, Json> }).States);
+      }
+    };
+    visit(w.definition.States as Record<string, Json>);
+    return seen;
+  };
+
   test('maps every FunctionName in the definition back to its catalog function', () => {
-    const expected: Record<string, string> = {
+    assert.deepEqual(functionIdsByTaskState(workflow), {
       PlanBatches: 'plan-sync-batches',
       SyncEsxiHostBatch: 'sync-batch',
       SyncVmBatch: 'sync-batch',
       MarkMissingHosts: 'mark-missing-hosts',
       FailTask: 'fail-task',
-    };
-    const seen: Record<string, string | undefined> = {};
-    const visit = (states: Record<string, Json>) => {
-      for (const [name, state] of Object.entries(states)) {
-        if (state.Type === 'Task') seen[name] = workflow.functionIdByArn[String((state.Parameters as Json).FunctionName)];
-        if (state.Type === 'Map') visit((state.ItemProcessor as { States: Record<string, Json> }).States);
-      }
-    };
-    visit(workflow.definition.States as Record<string, Json>);
-    assert.deepEqual(seen, expected);
+    });
+    assert.deepEqual(functionIdsByTaskState(collect), {
+      CollectPlatformBatch: 'collect-platform-batch',
+      CollectRemoteBatch: 'collect-remote-batch',
+      FinishCollection: 'finish-collection',
+      FailCollection: 'fail-task',
+    });
   });
 
   test(`is fast enough for the local stack to call at start-up`, (t) => {
@@ -237,5 +267,137 @@ describe('aws-local-stepfunctions runs the synthesized definition', () => {
     );
     assert.deepEqual(await h.run(), { status: 'succeeded' });
     assert.equal(h.calls.filter((c) => c.state === 'SyncVmBatch').length, 4);
+  });
+});
+
+describe('aws-local-stepfunctions runs the synthesized collect-hosts definition', () => {
+  type Calls = { functionId: string; state: string; payload: Json }[];
+  const TASK_STATES = ['CollectPlatformBatch', 'CollectRemoteBatch', 'FinishCollection', 'FailCollection'];
+
+  /** As the local stack binds them: by FunctionName, {FunctionName, Payload} in, {Payload} out. */
+  function harness(handlers: Record<string, (payload: Json) => unknown>, input: Json) {
+    const calls: Calls = [];
+    const machine = new StateMachine(collect.definition as never);
+    const bound: Record<string, (input: TaskInput) => Promise<{ Payload: unknown }>> = {};
+    for (const state of TASK_STATES) {
+      bound[state] = async (taskInput) => {
+        const functionId = collect.functionIdByArn[taskInput.FunctionName];
+        assert.ok(functionId, `unknown function ${taskInput.FunctionName}`);
+        calls.push({ functionId, state, payload: taskInput.Payload });
+        const handler = handlers[functionId];
+        assert.ok(handler, `no handler for ${functionId}`);
+        return { Payload: await handler(taskInput.Payload) };
+      };
+    }
+    return { calls, run: () => machine.run(input, { overrides: { taskResourceLocalHandlers: bound as never } }).result };
+  }
+
+  const input = {
+    taskId: 'task-7',
+    batches: [
+      { batchIndex: 0, kind: 'platform' },
+      { batchIndex: 0, kind: 'remote' },
+      { batchIndex: 1, kind: 'platform' },
+      { batchIndex: 1, kind: 'remote' },
+      { batchIndex: 2, kind: 'remote' },
+    ],
+  };
+
+  test('the validator accepts the definition as is', () => {
+    assert.doesNotThrow(() => new StateMachine(collect.definition as never));
+  });
+
+  test('2 platform + 3 remote batches: each collector gets its batch indexes, then finish-collection once', async () => {
+    const h = harness(
+      {
+        'collect-platform-batch': (p) => ({ batchIndex: p.batchIndex, collected: 10 }),
+        'collect-remote-batch': (p) => ({ batchIndex: p.batchIndex, collected: 10 }),
+        'finish-collection': () => ({ status: 'succeeded', collected: 50 }),
+        'fail-task': () => assert.fail('fail-task must not run'),
+      },
+      input,
+    );
+    assert.deepEqual(await h.run(), { status: 'succeeded', collected: 50 });
+
+    const indexes = (functionId: string) =>
+      h.calls
+        .filter((c) => c.functionId === functionId)
+        .map((c) => c.payload.batchIndex as number)
+        .sort();
+    assert.deepEqual(indexes('collect-platform-batch'), [0, 1]);
+    assert.deepEqual(indexes('collect-remote-batch'), [0, 1, 2]);
+    for (const c of h.calls.filter((call) => call.functionId.startsWith('collect-'))) {
+      assert.deepEqual(Object.keys(c.payload).sort(), ['batchIndex', 'taskId'], c.state);
+      assert.equal(c.payload.taskId, 'task-7');
+      assert.equal(typeof c.payload.batchIndex, 'number');
+      assert.equal(c.state, c.functionId === 'collect-platform-batch' ? 'CollectPlatformBatch' : 'CollectRemoteBatch');
+    }
+    assert.deepEqual(
+      h.calls.filter((c) => c.functionId === 'finish-collection').map((c) => c.payload),
+      [{ taskId: 'task-7' }],
+    );
+    assert.equal(h.calls.at(-1)?.functionId, 'finish-collection');
+    assert.equal(h.calls.length, 6);
+  });
+
+  test('no batches at all: straight to finish-collection', async () => {
+    const h = harness(
+      {
+        'collect-platform-batch': () => assert.fail('no batch may run'),
+        'collect-remote-batch': () => assert.fail('no batch may run'),
+        'finish-collection': () => ({ status: 'succeeded' }),
+        'fail-task': () => assert.fail('fail-task must not run'),
+      },
+      { taskId: 'task-7', batches: [] },
+    );
+    assert.deepEqual(await h.run(), { status: 'succeeded' });
+    assert.deepEqual(h.calls.map((c) => c.state), ['FinishCollection']);
+  });
+
+  test('a throwing batch goes to FailCollection with the error and no platformId, then the execution fails', async () => {
+    const h = harness(
+      {
+        'collect-platform-batch': () => ({}),
+        'collect-remote-batch': (p) => {
+          if (p.batchIndex === 1) {
+            const error = new Error('batch plan missing');
+            error.name = 'BatchFailed';
+            throw error;
+          }
+          return {};
+        },
+        'finish-collection': () => assert.fail('finish-collection must not run'),
+        'fail-task': () => ({ recorded: true }),
+      },
+      input,
+    );
+    await assert.rejects(h.run(), (error: Error) => {
+      assert.match(error.message, /Host collection failed/);
+      assert.equal((error.cause as Error | undefined)?.name, 'BatchFailed');
+      return true;
+    });
+    const failed = h.calls.filter((c) => c.functionId === 'fail-task');
+    assert.deepEqual(
+      failed.map((c) => ({ state: c.state, payload: c.payload })),
+      [{ state: 'FailCollection', payload: { taskId: 'task-7', error: { Error: 'BatchFailed', Cause: 'batch plan missing' } } }],
+    );
+    assert.equal('platformId' in failed[0]!.payload, false);
+    assert.equal(h.calls.filter((c) => c.functionId === 'finish-collection').length, 0);
+  });
+
+  test('a failing finish-collection goes to FailCollection too', async () => {
+    const h = harness(
+      {
+        'collect-platform-batch': () => ({}),
+        'collect-remote-batch': () => ({}),
+        'finish-collection': () => {
+          throw new Error('tasks table unavailable');
+        },
+        'fail-task': () => ({}),
+      },
+      input,
+    );
+    await assert.rejects(h.run());
+    assert.deepEqual(h.calls.slice(-2).map((c) => c.state), ['FinishCollection', 'FailCollection']);
   });
 });

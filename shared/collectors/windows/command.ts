@@ -9,8 +9,10 @@
 // a class that fails (WMI repository damage, access denied, a provider that times out)
 // becomes `null` with its message under `errors`, and the other classes still arrive.
 // Only the properties the parser reads are selected, so the JSON stays a few KB.
-// The JSON goes straight to the console's writer (UTF-8, no BOM), not through
-// PowerShell's formatter, so no line wrapping or host formatting can alter it.
+// The JSON goes straight to the console's writer, not through PowerShell's formatter,
+// so no line wrapping or host formatting can alter it; every non-ASCII character is
+// written as a JSON `\uXXXX` escape first, so the console code page (437, 850, 1252...)
+// cannot garble a localised caption or a vendor name with a (R) sign.
 // `$ProgressPreference` silences "Preparing modules for first use" progress records,
 // which Windows PowerShell would otherwise serialise to stderr as `#< CLIXML`.
 //
@@ -103,13 +105,13 @@ function classLine(query: ClassQuery): string {
 /** The PowerShell script, readable (one statement per line). */
 export const windowsInventoryScript: string = [
   "$ProgressPreference='SilentlyContinue'",
-  "$ErrorActionPreference='Stop'",
-  '[Console]::OutputEncoding=New-Object System.Text.UTF8Encoding $false',
   `$r=[ordered]@{v=${windowsOutputVersion}}`,
   '$e=[ordered]@{}',
   ...windowsClassQueries.map(classLine),
   '$r.errors=$e',
-  '[Console]::Out.Write((ConvertTo-Json -InputObject $r -Depth 4 -Compress))',
+  '$j=ConvertTo-Json -InputObject $r -Depth 4 -Compress',
+  String.raw`$j=[regex]::Replace($j,'[^\x00-\x7e]',{param($m)'\u{0:x4}' -f [int]$m.Value[0]})`,
+  '[Console]::Out.Write($j)',
 ].join('\n');
 
 /** Base64 of the script's UTF-16LE bytes, as `-EncodedCommand` expects. */
