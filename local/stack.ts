@@ -77,7 +77,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const workflows = await synthesizeLocalWorkflows();
     const platformSync = workflows.find((workflow) => workflow.name === 'platform-sync');
-    if (!platformSync) throw new Error('the CDK app synthesized no platform-sync state machine');
+    const collectHosts = workflows.find((workflow) => workflow.name === 'collect-hosts');
+    if (!platformSync || !collectHosts) throw new Error('the CDK app must synthesize the platform-sync and collect-hosts state machines');
 
     // The handlers build their SDK clients when first imported: the environment
     // must be complete before the first handler loads (they load lazily, below).
@@ -90,6 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SECRET_STORE: 'file',
       INVENTORY_DATA_DIR: dataDir,
       SYNC_STATE_MACHINE_ARN: platformSync.stateMachineArn,
+      COLLECT_STATE_MACHINE_ARN: collectHosts.stateMachineArn,
       SYNC_REQUESTS_QUEUE_URL: queueUrl,
       ...Object.fromEntries(allTables.map((spec) => [spec.envVar, tableNames[spec.id]])),
       ...options.env,

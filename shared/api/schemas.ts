@@ -284,3 +284,24 @@ Object.assign(operations, {
     problems: [404, 409],
   },
 } satisfies Record<string, OperationSchemas>);
+
+// ---- collection ----
+
+export const maxCollectHosts = 10_000;
+
+export const startCollectionSchema = z.strictObject({
+  hostIds: z
+    .array(z.string().min(1).max(128))
+    .min(1, 'select at least one host')
+    .max(maxCollectHosts)
+    .refine((ids) => new Set(ids).size === ids.length, { message: 'host ids must be unique' }),
+});
+
+Object.assign(operations, {
+  'start-host-collection': {
+    summary: 'Collect selected hosts: VMs and ESXi hosts from their vCenter, servers over SSH',
+    body: startCollectionSchema,
+    success: { status: 202, description: 'The collection task was started', schema: taskStartedSchema },
+    problems: [404, 413],
+  },
+});

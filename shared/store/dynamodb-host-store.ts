@@ -7,6 +7,9 @@ import { addressKey, type HostFilter, type HostStore, type PlatformHostKey } fro
 import { updateExpression } from './update-expression.ts';
 
 const maxKeysPerBatchGet = 100;
+/** Above this many addresses to look up, findManyByAddress scans the byAddress index instead of querying it. */
+const addressQueryLimit = 200;
+const addressScanSegments = 4;
 
 export class DynamoDbHostStore implements HostStore {
   readonly #client: DynamoDBDocumentClient;
@@ -187,28 +190,57 @@ export class DynamoDbHostStore implements HostStore {
     }
 
     const rest = keys.filter((key) => !found.has(addressKey(key.address, key.port)));
+    const wanted = new Set(rest.map((key) => addressKey(key.address, key.port)));
     const candidates = new Set<string>();
-    const queue = [...rest];
-    const worker = async () => {
-      for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.#client.send(
-            new QueryCommand({
-              TableName: this.#table,
-              IndexName: 'byAddress',
-              KeyConditionExpression: 'address = :address',
-              FilterExpression: 'port = :port',
-              ExpressionAttributeValues: { ':address': key.address, ':port': key.port },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) candidates.add(String(item['id']));
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
+    const collect = (items: Record<string, unknown>[] | undefined) => {
+      for (const item of items ?? []) {
+        if (wanted.has(addressKey(String(item['address']), Number(item['port'])))) candidates.add(String(item['id']));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(16, rest.length) }, worker));
+    if (rest.length > addressQueryLimit) {
+      // Many addresses (a large import): reading the whole sparse index (remote hosts only, three small
+      // attributes each) costs less than one query per address.
+      await Promise.all(
+        Array.from({ length: addressScanSegments }, async (_, segment) => {
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const page = await this.#client.send(
+              new ScanCommand({
+                TableName: this.#table,
+                IndexName: 'byAddress',
+                ProjectionExpression: 'id, address, port',
+                Segment: segment,
+                TotalSegments: addressScanSegments,
+                ExclusiveStartKey: startKey,
+              }),
+            );
+            collect(page.Items);
+            startKey = page.LastEvaluatedKey;
+          } while (startKey);
+        }),
+      );
+    } else {
+      const queue = [...rest];
+      const worker = async () => {
+        for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const page = await this.#client.send(
+              new QueryCommand({
+                TableName: this.#table,
+                IndexName: 'byAddress',
+                KeyConditionExpression: 'address = :address',
+                ExpressionAttributeValues: { ':address': key.address },
+                ExclusiveStartKey: startKey,
+              }),
+            );
+            collect(page.Items);
+            startKey = page.LastEvaluatedKey;
+          } while (startKey);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(16, rest.length) }, worker));
+    }
     if (candidates.size === 0) return found;
 
     const hosts = (await this.getMany([...candidates])).sort((a, b) => (a.firstSeenAt < b.firstSeenAt ? -1 : a.firstSeenAt > b.firstSeenAt ? 1 : 0));

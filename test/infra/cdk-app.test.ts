@@ -452,7 +452,7 @@ describe('collect-hosts state machine', () => {
       assert.match(String(task.Resource), /:states:::lambda:invoke$/, name);
       const [retry] = task.Retry as { ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number }[];
       assert.ok(retry?.ErrorEquals.includes('Lambda.TooManyRequestsException'), name);
-      assert.ok(retry.BackoffRate > 1 && retry.MaxAttempts > 1, name);
+      assert.ok(retry && retry.BackoffRate > 1 && retry.MaxAttempts > 1, name);
     }
     for (const name of ['CollectBatches', 'FinishCollection']) {
       assert.deepEqual(states[name]?.Catch, [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FailCollection' }], name);

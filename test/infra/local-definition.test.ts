@@ -289,7 +289,7 @@ describe('aws-local-stepfunctions runs the synthesized collect-hosts definition'
         return { Payload: await handler(taskInput.Payload) };
       };
     }
-    return { calls, run: () => machine.run(input, { overrides: { taskResourceLocalHandlers: bound as never } }).result };
+    return { calls, run: () => machine.run(input as never, { overrides: { taskResourceLocalHandlers: bound as never } }).result };
   }
 
   const input = {

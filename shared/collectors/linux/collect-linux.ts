@@ -129,7 +129,7 @@ export function parseLinuxFacts(stdout: string, fallbackName: string): HostFacts
   const host: HostFacts = {
     kind: 'linux',
     name: hostname ?? fallbackName,
-    ipAddresses: safe('addresses', () => hostAddresses(network?.interfaces ?? [])) ?? [],
+    ipAddresses: safe('addresses', () => hostAddresses(network?.interfaces ?? [], network?.defaultRoute?.interface)) ?? [],
     facts,
   };
   if (cpu?.logical !== undefined) host.cpuCount = cpu.logical;

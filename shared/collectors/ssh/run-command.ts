@@ -75,9 +75,9 @@ export function runRemoteCommand(target: RemoteTarget, command: string, options:
 
   // Parse up front so a bad key or passphrase is an AUTH_FAILED with a clear
   // message instead of a throw from inside ssh2 (which only accepts string/Buffer keys).
-  const hasKey = credential.privateKey !== undefined && credential.privateKey !== '';
-  if (hasKey) {
-    const parsed = utils.parseKey(credential.privateKey, credential.passphrase);
+  const privateKey = credential.privateKey !== undefined && credential.privateKey !== '' ? credential.privateKey : undefined;
+  if (privateKey !== undefined) {
+    const parsed = utils.parseKey(privateKey, credential.passphrase);
     if (parsed instanceof Error) {
       const encrypted = /encrypted|passphrase|bad decrypt/i.test(parsed.message);
       return Promise.reject(
@@ -210,8 +210,8 @@ export function runRemoteCommand(target: RemoteTarget, command: string, options:
       },
     };
     if (credential.password !== undefined) config.password = credential.password;
-    if (hasKey) {
-      config.privateKey = credential.privateKey;
+    if (privateKey !== undefined) {
+      config.privateKey = privateKey;
       if (credential.passphrase !== undefined) config.passphrase = credential.passphrase;
     }
 

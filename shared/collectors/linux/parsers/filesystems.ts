@@ -48,6 +48,8 @@ export function parseFilesystems(df: string | undefined, mounts?: string): Files
     const [, device = '', blocks = '0', used = '0', avail = '0', , mount = ''] = m;
     const type = types.get(mount);
     if (type !== undefined ? PSEUDO_TYPES.has(type) : PSEUDO_DEVICES.has(device)) continue;
+    // Container layers (docker/podman overlay mounts) repeat the root filesystem; a container's own root stays.
+    if ((type === 'overlay' || type === 'aufs' || (type === undefined && device === 'overlay')) && mount !== '/') continue;
     const sizeBytes = Number(blocks) * 1024;
     if (!Number.isSafeInteger(sizeBytes) || sizeBytes === 0) continue;
     const fs: Filesystem = { device, mount, sizeBytes, usedBytes: Number(used) * 1024, availableBytes: Number(avail) * 1024 };

@@ -205,10 +205,13 @@ function isLinkLocalV6(address: string): boolean {
  * The host's addresses for HostFacts.ipAddresses: every IPv4 and IPv6 address
  * except loopback and IPv6 link-local (fe80::/10, the same on every LAN and
  * useless to reach the host). Interfaces keep their link-local addresses.
+ * Addresses of the default route's interface come first.
  */
-export function hostAddresses(interfaces: NetworkInterface[]): string[] {
+export function hostAddresses(interfaces: NetworkInterface[], primaryInterface?: string): string[] {
   const out: string[] = [];
-  for (const iface of interfaces) {
+  // The default route's interface first: its address is the one people know the host by.
+  const ordered = [...interfaces].sort((a, b) => Number(b.name === primaryInterface) - Number(a.name === primaryInterface));
+  for (const iface of ordered) {
     for (const a of [...iface.ipv4, ...iface.ipv6]) {
       if (!isLoopback(a) && !isLinkLocalV6(a) && !out.includes(a)) out.push(a);
     }
