@@ -180,8 +180,9 @@ export class DynamoDbHostStore implements HostStore {
   async findManyByAddress(keys: { address: string; port: number }[]): Promise<Map<string, Host>> {
     const found = new Map<string, Host>();
     const matches = (host: Host, address: string, port: number) => {
+      // Only hosts added by hand or by scan: a platform host carrying an address is its platform's business.
       const remote = host as Host & { address?: string; port?: number };
-      return remote.address === address && remote.port === port;
+      return host.source !== 'platform' && remote.address === address && remote.port === port;
     };
     const byDerivedId = new Map(keys.map((key) => [remoteHostId(key.address, key.port), key]));
     for (const host of await this.getMany([...byDerivedId.keys()])) {

@@ -317,6 +317,20 @@ describe('import', () => {
     );
     assert.equal(imported.json.items[0].id, created.json.id);
     assert.notEqual(imported.json.items[1].id, created.json.id);
+
+    // A large import reads the byAddress index instead of querying it per address: same outcome.
+    const large = [
+      { address: '10.2.0.99', kind: 'linux', name: 'found-by-scan', credential: { username: 'u', password } },
+      ...Array.from({ length: 300 }, (_, i) => ({ address: `10.20.${i >> 8}.${i & 255}`, kind: 'linux', credential: { username: 'u', password } })),
+    ];
+    const bulk = await call(api, 'import-hosts', { body: large });
+    assert.equal(bulk.statusCode, 200, bulk.text);
+    assert.equal(bulk.json.items[0].id, created.json.id);
+    assert.equal(bulk.json.items[0].outcome, 'updated');
+    assert.equal(bulk.json.created, 300);
+    assert.equal((await stores.hosts().get(created.json.id))?.name, 'found-by-scan');
+    const again = await call(api, 'import-hosts', { body: large });
+    assert.equal(again.json.updated, 301);
   });
 });
 

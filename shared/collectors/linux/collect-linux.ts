@@ -25,10 +25,10 @@ const STDERR_EXCERPT_CHARS = 300;
  * then every fact group parsed independently. A parser that throws leaves its
  * facts out and adds a warning; it never fails the host.
  */
-export async function collectLinux(target: RemoteTarget): Promise<CollectionResult> {
+export async function collectLinux(target: RemoteTarget, options: { script?: string } = {}): Promise<CollectionResult> {
   let result;
   try {
-    result = await runRemoteCommand(target, LINUX_FACTS_COMMAND, { stdin: FACTS_SCRIPT });
+    result = await runRemoteCommand(target, LINUX_FACTS_COMMAND, { stdin: options.script ?? FACTS_SCRIPT });
   } catch (err) {
     if (err instanceof CollectorError) {
       const failure: CollectionResult = { ok: false, code: err.code, message: err.message };

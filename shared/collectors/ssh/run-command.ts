@@ -155,6 +155,7 @@ export function runRemoteCommand(target: RemoteTarget, command: string, options:
     });
 
     client.on('ready', () => {
+      if (settled) return; // timed out during authentication
       connected = true;
       sshStats.execs += 1;
       client.exec(command, (err, ch) => {
@@ -226,7 +227,7 @@ export function runRemoteCommand(target: RemoteTarget, command: string, options:
 
 /**
  * Sends the SSH 'signal' request KILL. OpenSSH answers it with killpg() on the
- * command's process group, so `sh -c` trees die too. ssh2 1.x only sends it
+ * command's process group, so `sh -c` trees die too. ssh2 1.17 only sends it
  * while the channel is writable, i.e. before we sent EOF on stdin, which we
  * always do; so past EOF we use the protocol object behind the channel (the
  * request is legal on any open channel, RFC 4254 section 6.9). The collector
