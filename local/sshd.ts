@@ -24,6 +24,11 @@ export interface SshdOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   listenAddress?: '127.0.0.1';
+  /**
+   * More loopback addresses (127.x.y.z) served on the same port, so one sshd
+   * stands in for several distinct hosts. sshd listens on at most 16 sockets.
+   */
+  extraListenAddresses?: string[];
   username?: string;
   password?: string;
 }
@@ -111,6 +116,8 @@ function installExitHook(): void {
 export async function startSshd(options: SshdOptions = {}): Promise<RunningSshd> {
   if (!existsSync(SSHD_BINARY)) throw new Error(`${SSHD_BINARY} not found: install Debian package openssh-server`);
   const address = options.listenAddress ?? '127.0.0.1';
+  if ((options.extraListenAddresses ?? []).some((extra) => !extra.startsWith('127.'))) throw new Error('sshd test hosts listen on loopback addresses only');
+  if ((options.extraListenAddresses ?? []).length > 15) throw new Error('sshd listens on at most 16 addresses');
   const username = options.username ?? DEFAULT_USERNAME;
   const password = options.password ?? DEFAULT_PASSWORD;
   const passphrase = 'inventory-key-passphrase';
@@ -137,7 +144,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<RunningSshd>
   const configPath = join(dir, 'sshd_config');
   const baseConfig = [
     `Port ${port}`,
-    `ListenAddress ${address}`,
+    ...[address, ...(options.extraListenAddresses ?? [])].map((listen) => `ListenAddress ${listen}`),
     `HostKey ${hostKeyPath}`,
     `PidFile ${join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${authorizedKeys}`,

@@ -7,7 +7,7 @@ import { startCollection } from '#shared/collection/start-collection.ts';
 import { idempotencyKeyOf } from '#commons/http/idempotency-key.ts';
 
 const plan = {
-  platformBatchSize: Number(process.env['COLLECT_PLATFORM_BATCH_SIZE'] ?? 500),
+  platformBatchSize: Number(process.env['COLLECT_PLATFORM_BATCH_SIZE'] ?? 100),
   remoteBatchSize: Number(process.env['COLLECT_REMOTE_BATCH_SIZE'] ?? 10),
 };
 

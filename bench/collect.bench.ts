@@ -1,0 +1,155 @@
+/**
+ * `npm run bench:collect`: normal collection of many Linux hosts served by
+ * local sshd instances (distinct loopback addresses), then platform
+ * collection of 2,000 VMs on vcsim, both through the whole local stack.
+ *
+ *   npm run bench:collect -- --ssh-hosts 200 --vms 2000
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import { startSshd, type RunningSshd } from '#local/sshd.ts';
+import { startVcsim } from '#local/vcsim.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    'ssh-hosts': { type: 'string', default: '200' },
+    vms: { type: 'string', default: '2000' },
+    'batch-size': { type: 'string', default: '10' },
+    'per-batch-concurrency': { type: 'string', default: '10' },
+    'poll-ms': { type: 'string', default: '250' },
+  },
+});
+const sshHosts = Number(args['ssh-hosts']);
+const addressesPerSshd = 16;
+
+const memory = trackPeakMemory();
+const dataDir = await mkdtemp(join(tmpdir(), 'inventory-bench-'));
+process.env['POWERTOOLS_LOG_LEVEL'] = 'ERROR';
+const stack = await startLocalStack({
+  dataDir,
+  port: 0,
+  persist: false,
+  scheduleEveryMs: false,
+  env: { COLLECT_REMOTE_BATCH_SIZE: args['batch-size'], COLLECT_CONCURRENCY: args['per-batch-concurrency'] },
+});
+const api = apiClient(stack);
+const servers: RunningSshd[] = [];
+
+try {
+  console.log(`starting ${Math.ceil(sshHosts / addressesPerSshd)} sshd instances for ${sshHosts} loopback hosts …`);
+  const addresses: Array<{ address: string; port: number }> = [];
+  for (let i = 0; addresses.length < sshHosts; i++) {
+    const count = Math.min(addressesPerSshd, sshHosts - addresses.length);
+    const listen = Array.from({ length: count }, (_, j) => `127.0.${10 + i}.${j + 1}`);
+    const server = await startSshd({ listenAddress: listen[0] as '127.0.0.1', extraListenAddresses: listen.slice(1) });
+    servers.push(server);
+    addresses.push(...listen.map((address) => ({ address, port: server.port })));
+  }
+  const user = servers[0]!.user;
+  const profile = (await api('POST', '/credentials', { name: 'bench', username: user.username, password: user.password })) as { id: string };
+  const imported = (await api('POST', '/hosts/import', addresses.map(({ address, port }) => ({ address, port, kind: 'linux', credentialId: profile.id })))) as {
+    items: Array<{ id: string }>;
+  };
+
+  const { sshStats, resetSshStats } = await import('#shared/collectors/ssh/run-command.ts');
+  resetSshStats();
+  const ssh = await timedCollection(imported.items.map((item) => item.id));
+  report(`normal collection, ${sshHosts} Linux hosts over SSH (concurrency ${5 * Number(args['per-batch-concurrency'])})`, ssh);
+  console.log(`  SSH connections per host      ${(sshStats.connections / sshHosts).toFixed(2)}`);
+  console.log(`  exec channels per host        ${(sshStats.execs / sshHosts).toFixed(2)}`);
+
+  const vmsPerHost = Math.ceil(Number(args.vms) / 4);
+  const vcsim = await startVcsim({ hosts: 4, clusters: 0, vms: vmsPerHost });
+  try {
+    const platform = (await api('POST', '/virtualization', {
+      name: 'bench',
+      type: 'vmware',
+      endpoint: vcsim.url,
+      username: vcsim.username,
+      password: vcsim.password,
+      tls: { mode: 'thumbprint', thumbprint: vcsim.thumbprintSha256 },
+    })) as { id: string };
+    const { taskId } = (await api('POST', `/virtualization/${platform.id}/sync`)) as { taskId: string };
+    await waitFor(taskId);
+    const vmIds: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await api('GET', `/hosts?platformId=${platform.id}&kind=vm&limit=1000${cursor ? `&cursor=${cursor}` : ''}`)) as { items: Array<{ id: string }>; nextCursor?: string };
+      vmIds.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    report(`platform collection, ${vmIds.length} VMs from vcsim`, await timedCollection(vmIds));
+  } finally {
+    await vcsim.stop();
+  }
+  console.log(`\npeak memory: local stack Node process ${(memory.peakRss() / 1024 / 1024).toFixed(0)} MB RSS`);
+} finally {
+  memory.stop();
+  await stack.whenIdle();
+  await stack.stop();
+  await Promise.all(servers.map((server) => server.stop()));
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+interface TaskView {
+  status: string;
+  progress: { total: number; processed: number; succeeded: number; failed: number; percent: number };
+}
+
+async function timedCollection(hostIds: string[]) {
+  const started = performance.now();
+  const { taskId } = (await api('POST', '/hosts/batch/collect', { hostIds })) as { taskId: string };
+  const changes = [started];
+  let last = -1;
+  let task: TaskView;
+  for (;;) {
+    task = (await api('GET', `/tasks/${taskId}`)) as TaskView;
+    if (task.progress.percent !== last) {
+      changes.push(performance.now());
+      last = task.progress.percent;
+    }
+    if (['succeeded', 'partially_succeeded', 'failed', 'cancelled'].includes(task.status)) break;
+    await new Promise((resolve) => setTimeout(resolve, Number(args['poll-ms'])));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const gaps = changes.slice(1).map((at, i) => at - changes[i]!);
+  return { task, seconds, largestGapMs: Math.max(...gaps), distinct: changes.length - 1 };
+}
+
+async function waitFor(taskId: string): Promise<void> {
+  for (;;) {
+    const task = (await api('GET', `/tasks/${taskId}`)) as TaskView;
+    if (['succeeded', 'partially_succeeded', 'failed', 'cancelled'].includes(task.status)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function report(title: string, run: Awaited<ReturnType<typeof timedCollection>>): void {
+  console.log(`\n${title}: ${run.task.status} (${run.task.progress.succeeded} succeeded, ${run.task.progress.failed} failed)`);
+  console.log(`  POST → final status           ${run.seconds.toFixed(2)} s`);
+  console.log(`  hosts per second              ${(run.task.progress.total / run.seconds).toFixed(0)}`);
+  console.log(`  progress changes seen         ${run.distinct} (polling every ${args['poll-ms']} ms)`);
+  console.log(`  largest progress gap          ${(run.largestGapMs / 1000).toFixed(2)} s`);
+}
+
+function apiClient(local: LocalStack) {
+  return async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const response = await fetch(`${local.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${local.token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 500)}`);
+    return JSON.parse(text);
+  };
+}
+
+function trackPeakMemory() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  return { peakRss: () => Math.max(peak, process.resourceUsage().maxRSS * 1024), stop: () => clearInterval(timer) };
+}
