@@ -3,10 +3,11 @@ import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, S
 import { remoteHostId, type Host } from '#shared/domain/host.ts';
 import { writeInChunks } from './batch-write.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
-import { addressKey, type HostFilter, type HostStore, type PlatformHostKey } from './host-store.ts';
+import { addressKey, type HostFilter, type HostStore, type HostSyncState, type PlatformHostKey } from './host-store.ts';
 import { updateExpression } from './update-expression.ts';
 
 const maxKeysPerBatchGet = 100;
+const syncStateAttributes: readonly string[] = ['id', 'contentHash', 'status', 'lastTaskId', 'lastChange', 'firstSeenAt'];
 /** Above this many addresses to look up, findManyByAddress scans the byAddress index instead of querying it. */
 const addressQueryLimit = 200;
 const addressScanSegments = 4;
@@ -26,20 +27,31 @@ export class DynamoDbHostStore implements HostStore {
   }
 
   async getMany(ids: string[]): Promise<Host[]> {
+    return this.#getMany(ids);
+  }
+
+  getSyncStates(ids: string[]): Promise<HostSyncState[]> {
+    return this.#getMany(ids, syncStateAttributes) as Promise<HostSyncState[]>;
+  }
+
+  async #getMany(ids: string[], attributes?: readonly string[]): Promise<Host[]> {
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += maxKeysPerBatchGet) chunks.push(ids.slice(i, i + maxKeysPerBatchGet));
-    const pages = await Promise.all(chunks.map((chunk) => this.#getChunk(chunk)));
+    const pages = await Promise.all(chunks.map((chunk) => this.#getChunk(chunk, attributes)));
     return pages.flat();
   }
 
-  async #getChunk(ids: string[]): Promise<Host[]> {
+  async #getChunk(ids: string[], attributes?: readonly string[]): Promise<Host[]> {
+    const projection = attributes
+      ? { ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])) }
+      : {};
     const found: Host[] = [];
     let keys: Record<string, unknown>[] = ids.map((id) => ({ id }));
     for (let attempt = 1; keys.length > 0; attempt++) {
       if (attempt > 8) throw new Error(`DynamoDB left ${keys.length} reads unprocessed`);
       if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 25));
       const { Responses, UnprocessedKeys } = await this.#client.send(
-        new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
+        new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true, ...projection } } }),
       );
       found.push(...((Responses?.[this.#table] ?? []) as Host[]));
       keys = UnprocessedKeys?.[this.#table]?.Keys ?? [];
@@ -101,7 +113,8 @@ export class DynamoDbHostStore implements HostStore {
             }),
           );
       const pageItems = (page.Items ?? []) as Host[];
-      items.push(...(index === 'byPlatform' ? await this.#hydrate(pageItems) : pageItems));
+      // The indexes project only what filters test: read the full items behind a page.
+      items.push(...(index ? await this.#hydrate(pageItems) : pageItems));
       startKey = page.LastEvaluatedKey;
     } while (startKey && items.length < limit);
     const nextCursor = encodeCursor(startKey);

@@ -19,10 +19,14 @@ export interface PlatformHostKey {
   lastSeenAt?: string;
 }
 
+export type HostSyncState = Pick<Host, 'id' | 'contentHash' | 'status' | 'lastTaskId' | 'lastChange' | 'firstSeenAt'>;
+
 export interface HostStore {
   get(id: string): Promise<Host | undefined>;
   /** Hosts by id, in no particular order; unknown ids are simply absent. */
   getMany(ids: string[]): Promise<Host[]>;
+  /** Just what a sync compares, for many hosts: a fraction of the bytes of whole records. */
+  getSyncStates(ids: string[]): Promise<HostSyncState[]>;
   /** Writes whole host records; returns the number of write requests sent. */
   putMany(hosts: Host[]): Promise<number>;
   list(filter: HostFilter, options: { limit: number; cursor?: string }): Promise<Page<Host>>;

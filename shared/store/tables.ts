@@ -50,6 +50,8 @@ export const hostsTable: TableSpec = {
       indexName: 'bySource',
       partitionKey: { name: 'source', type: 'S' },
       sortKey: { name: 'id', type: 'S' },
+      // Not ALL: a full copy of every host would double the cost of each sync write.
+      nonKeyAttributes: ['status', 'kind', 'platformId', 'searchName', 'address'],
     },
     {
       // Hosts added by hand or by scan, found by address: import updates instead of duplicating.

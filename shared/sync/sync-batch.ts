@@ -2,7 +2,7 @@ import { contentHashOf, type Host } from '#shared/domain/host.ts';
 import { toHostFacts } from './host-facts.ts';
 import type { Platform } from '#shared/domain/platform.ts';
 import type { TaskItem } from '#shared/domain/task.ts';
-import type { HostStore } from '#shared/store/host-store.ts';
+import type { HostStore, HostSyncState } from '#shared/store/host-store.ts';
 import { batchKey, type BatchCounters, type TaskStore } from '#shared/store/task-store.ts';
 import { platformErrorCode, type PlatformHostRecord, type PlatformInventory, type PlatformObjectKind } from './platform-inventory.ts';
 
@@ -51,7 +51,7 @@ export async function syncBatch(input: SyncBatchInput, deps: SyncBatchDeps): Pro
 
   const idByMoref = new Map(members.map((member) => [member.moref, member.hostId]));
   const esxiIdByMoref = input.kind === 'vm' ? await esxiHostIds(deps.tasks, input.taskId) : new Map<string, string>();
-  const existing = new Map((await deps.hosts.getMany(members.map((member) => member.hostId))).map((host) => [host.id, host]));
+  const existing = new Map((await deps.hosts.getSyncStates(members.map((member) => member.hostId))).map((host) => [host.id, host]));
 
   const counters = emptyCounters();
   const changed: Host[] = [];
@@ -83,7 +83,7 @@ interface UpsertContext {
   esxiIdByMoref: Map<string, string>;
 }
 
-function upsert(id: string, record: PlatformHostRecord, current: Host | undefined, context: UpsertContext): { change: 'created' | 'updated' | 'unchanged'; host?: Host } {
+function upsert(id: string, record: PlatformHostRecord, current: HostSyncState | undefined, context: UpsertContext): { change: 'created' | 'updated' | 'unchanged'; host?: Host } {
   const facts = toHostFacts(record, context.esxiIdByMoref);
   const contentHash = contentHashOf(facts);
   if (current && current.contentHash === contentHash && current.status === 'active') {

@@ -51,7 +51,7 @@ describe('DynamoDB Local in memory', () => {
     const specIndex = allTables.find((spec) => spec.id === 'hosts')?.indexes.find((index) => index.indexName === 'byPlatform');
     assert.deepEqual(byPlatform?.Projection?.NonKeyAttributes, specIndex?.nonKeyAttributes);
     const bySource = hosts.Table?.GlobalSecondaryIndexes?.find((index) => index.IndexName === 'bySource');
-    assert.equal(bySource?.Projection?.ProjectionType, 'ALL');
+    assert.equal(bySource?.Projection?.ProjectionType, 'INCLUDE');
 
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: names.taskItems }));
     assert.equal(ttl.TimeToLiveDescription?.TimeToLiveStatus, 'ENABLED');
