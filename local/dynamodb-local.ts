@@ -71,6 +71,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port ?? (await findFreePort());
 
   const javaArgs = [
+    // C1 only: the emulator lives minutes to hours, and C2's compilations cost more
+    // CPU than they save (6,000 cold puts: 5.2 s of JVM CPU with C2, 1.8 s without).
+    '-XX:TieredStopAtLevel=1',
     `-Djava.library.path=${join(emulatorDir, 'DynamoDBLocal_lib')}`,
     '-jar',
     'DynamoDBLocal.jar',

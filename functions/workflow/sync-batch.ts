@@ -16,7 +16,7 @@ export const handler = workflowHandler(inputSchema, async ({ taskId, platformId,
   const platform = await platforms().get(platformId);
   if (!platform) throw new Error(`platform ${platformId} no longer exists`);
   const result = await syncBatch({ taskId, platform, kind, batchIndex }, { tasks: tasks(), hosts: hosts(), connect: connectPlatform });
-  logger.info('batch synced', { taskId, kind, batchIndex, ...result.counters, hostWriteRequests: result.hostWrites, counted: result.counted });
+  logger.info('batch synced', { taskId, kind, batchIndex, ...result.counters, hostWriteRequests: result.hostWrites, counted: result.counted, ...result.timings });
   // Kept tiny: Map results count against the 256 KB state payload limit.
   return { processed: result.counters.processed };
 });

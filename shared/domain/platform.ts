@@ -77,6 +77,8 @@ export interface Platform {
   lastSync?: LastSync;
   /** Set while a sync runs; the conditional write on it is the one-sync-at-a-time lock. */
   activeSyncTaskId?: string;
+  /** The last sync whose plan lists every host still active (see finish-sync.ts). */
+  inventoryTaskId?: string;
   /** When the next scheduled sync is due (ISO); absent without a schedule. */
   nextSyncAt?: string;
   deletedAt?: string;

@@ -70,21 +70,25 @@ export class DynamoDbPlatformStore implements PlatformStore {
     }
   }
 
-  async finishSync(id: string, taskId: string, lastSync: Platform['lastSync']): Promise<void> {
+  async finishSync(id: string, taskId: string, lastSync: Platform['lastSync'], inventoryTaskId?: string): Promise<void> {
     try {
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { id },
-          UpdateExpression: 'REMOVE activeSyncTaskId SET lastSync = :lastSync',
+          UpdateExpression: `REMOVE activeSyncTaskId SET lastSync = :lastSync${inventoryTaskId ? ', inventoryTaskId = :inventoryTaskId' : ''}`,
           ConditionExpression: 'activeSyncTaskId = :taskId',
-          ExpressionAttributeValues: { ':taskId': taskId, ':lastSync': lastSync },
+          ExpressionAttributeValues: { ':taskId': taskId, ':lastSync': lastSync, ...(inventoryTaskId ? { ':inventoryTaskId': inventoryTaskId } : {}) },
         }),
       );
     } catch (error) {
       // Already released (a retried finalizer) or the platform was deleted: nothing to undo.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async clearInventory(id: string): Promise<void> {
+    await this.#client.send(new UpdateCommand({ TableName: this.#table, Key: { id }, UpdateExpression: 'REMOVE inventoryTaskId' }));
   }
 
   async listDue(now: string): Promise<Platform[]> {

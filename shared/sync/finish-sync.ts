@@ -20,10 +20,9 @@ export async function finishSync(taskId: string, platformId: string, deps: Finis
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   await deps.tasks.advancePhase(taskId, 'finalizing', now());
   const discovered = new Set((await deps.tasks.listPlannedMembers(taskId)).map((member) => member.hostId));
-  const vanished: string[] = [];
-  for await (const page of deps.hosts.listPlatformHostKeys(platformId)) {
-    for (const host of page) if (host.status === 'active' && !discovered.has(host.id)) vanished.push(host.id);
-  }
+  const platform = await deps.platforms.get(platformId);
+  const candidates = await previouslyActive(platform?.inventoryTaskId, platformId, deps);
+  const vanished = [...candidates].filter((id) => !discovered.has(id));
   const missing = await deps.hosts.markMissing(vanished, now(), taskId);
   const task = await deps.tasks.get(taskId);
   if (!task) throw new Error(`task ${taskId} does not exist`);
@@ -33,8 +32,27 @@ export async function finishSync(taskId: string, platformId: string, deps: Finis
     missing,
     ...(task.failed > 0 ? { error: `${task.failed} of ${task.total} hosts could not be synced; see the task's items` } : {}),
   });
-  await deps.platforms.finishSync(platformId, taskId, { taskId, status: finished?.status ?? status, finishedAt: at });
+  await deps.platforms.finishSync(platformId, taskId, { taskId, status: finished?.status ?? status, finishedAt: at }, taskId);
   return { status, missing };
+}
+
+/**
+ * The hosts that may have vanished: every host active after the previous
+ * completed sync is in that sync's plan (its finalization marked the rest
+ * missing, and nothing else makes platform hosts active), so reading that
+ * plan (a few items) replaces a query over every host of the platform. With
+ * no previous plan (first sync, or its items expired) the index is read.
+ */
+async function previouslyActive(inventoryTaskId: string | undefined, platformId: string, deps: FinishSyncDeps): Promise<Set<string>> {
+  if (inventoryTaskId) {
+    const previous = await deps.tasks.listPlannedMembers(inventoryTaskId);
+    if (previous.length > 0) return new Set(previous.map((member) => member.hostId));
+  }
+  const active = new Set<string>();
+  for await (const page of deps.hosts.listPlatformHostKeys(platformId)) {
+    for (const host of page) if (host.status === 'active') active.add(host.id);
+  }
+  return active;
 }
 
 export function finalStatus(succeeded: number, failed: number): TaskStatus {

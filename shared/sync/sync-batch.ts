@@ -24,6 +24,8 @@ export interface SyncBatchResult {
   counted: boolean;
   counters: BatchCounters;
   hostWrites: number;
+  /** Where the time went, for the logs: platform fetch, DynamoDB reads, host writes, counting. */
+  timings?: { fetchMs: number; readMs: number; writeMs: number; recordMs: number };
 }
 
 /**
@@ -39,6 +41,7 @@ export async function syncBatch(input: SyncBatchInput, deps: SyncBatchDeps): Pro
   const members = await deps.tasks.getBatchPlan(input.taskId, input.kind, input.batchIndex);
 
   let fetched: { records: PlatformHostRecord[]; missing: string[] };
+  const clock = stopwatch();
   try {
     const inventory = await deps.connect(input.platform);
     fetched = await inventory.fetch(input.kind, members.map((member) => member.moref));
@@ -49,6 +52,7 @@ export async function syncBatch(input: SyncBatchInput, deps: SyncBatchDeps): Pro
     return { counted, counters, hostWrites: 0 };
   }
 
+  const fetchMs = clock();
   const idByMoref = new Map(members.map((member) => [member.moref, member.hostId]));
   const esxiIdByMoref = input.kind === 'vm' ? await esxiHostIds(deps.tasks, input.taskId) : new Map<string, string>();
   const existing = new Map((await deps.hosts.getSyncStates(members.map((member) => member.hostId))).map((host) => [host.id, host]));
@@ -63,6 +67,7 @@ export async function syncBatch(input: SyncBatchInput, deps: SyncBatchDeps): Pro
     if (outcome.host) changed.push(outcome.host);
   }
   counters.succeeded = counters.created + counters.updated + counters.unchanged;
+  const readMs = clock();
 
   // Gone between discovery and this batch: report it; the next sync marks it missing.
   const failures = fetched.missing.map((moref) =>
@@ -72,8 +77,9 @@ export async function syncBatch(input: SyncBatchInput, deps: SyncBatchDeps): Pro
   counters.processed = counters.succeeded + counters.failed;
 
   const hostWrites = changed.length > 0 ? await deps.hosts.putMany(changed) : 0;
+  const writeMs = clock();
   const counted = await deps.tasks.recordBatch(input.taskId, key, counters, failures, now);
-  return { counted, counters, hostWrites };
+  return { counted, counters, hostWrites, timings: { fetchMs, readMs, writeMs, recordMs: clock() } };
 }
 
 interface UpsertContext {
@@ -120,4 +126,15 @@ function failure(hostId: string, errorCode: string, message: string): TaskItem {
 
 function emptyCounters(): BatchCounters & { succeeded: number } {
   return { processed: 0, succeeded: 0, failed: 0, created: 0, updated: 0, unchanged: 0 };
+}
+
+/** Milliseconds since the previous call (or creation). */
+function stopwatch(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const elapsed = Math.round(now - last);
+    last = now;
+    return elapsed;
+  };
 }
