@@ -22,7 +22,7 @@ const { values: args } = parseArgs({
     hosts: { type: 'string', default: '20' },
     clusters: { type: 'string', default: '4' },
     'vms-per-host': { type: 'string', default: '500' },
-    'batch-size': { type: 'string', default: '500' },
+    'batch-size': { type: 'string', default: '250' },
     'baseline-vms': { type: 'string', default: '500' },
     'poll-ms': { type: 'string', default: '250' },
   },

@@ -32,8 +32,8 @@ export const PlatformSyncStates = {
   failed: 'SyncFailed',
 } as const;
 
-export const ESXI_MAX_CONCURRENCY = 4;
-export const VM_MAX_CONCURRENCY = 8;
+/** Where the Maps read their concurrency: PlanBatches returns it (env SYNC_MAX_CONCURRENCY), so it is tuned without a deploy. */
+export const MAX_CONCURRENCY_PATH = '$.plan.maxConcurrency';
 
 export interface PlatformSyncFunctions {
   planSyncBatches: lambda.IFunction;
@@ -82,11 +82,12 @@ export class PlatformSyncWorkflow extends Construct {
       resultSelector: {
         esxiBatches: sfn.JsonPath.listAt('$.Payload.esxiBatches'),
         vmBatches: sfn.JsonPath.listAt('$.Payload.vmBatches'),
+        maxConcurrency: sfn.JsonPath.numberAt('$.Payload.maxConcurrency'),
       },
       resultPath: '$.plan',
     }).addCatch(failTask, onError);
 
-    const batchMap = (mapName: string, taskName: string, kind: 'esxi' | 'vm', itemsPath: string, maxConcurrency: number): sfn.Map => {
+    const batchMap = (mapName: string, taskName: string, kind: 'esxi' | 'vm', itemsPath: string): sfn.Map => {
       const map = new sfn.Map(this, mapName, {
         itemsPath,
         itemSelector: {
@@ -94,7 +95,7 @@ export class PlatformSyncWorkflow extends Construct {
           kind,
           batchIndex: sfn.JsonPath.numberAt('$$.Map.Item.Value'),
         },
-        maxConcurrency,
+        maxConcurrencyPath: MAX_CONCURRENCY_PATH,
         // Inline Map results count against the 256 KB state limit: drop them.
         resultPath: sfn.JsonPath.DISCARD,
       });
@@ -116,8 +117,8 @@ export class PlatformSyncWorkflow extends Construct {
     };
 
     // ESXi hosts first, so every VM's esxiHostId resolves.
-    const esxi = batchMap(S.esxiMap, S.esxiBatch, 'esxi', '$.plan.esxiBatches', ESXI_MAX_CONCURRENCY);
-    const vms = batchMap(S.vmMap, S.vmBatch, 'vm', '$.plan.vmBatches', VM_MAX_CONCURRENCY);
+    const esxi = batchMap(S.esxiMap, S.esxiBatch, 'esxi', '$.plan.esxiBatches');
+    const vms = batchMap(S.vmMap, S.vmBatch, 'vm', '$.plan.vmBatches');
     // The execution's output is the handler's summary of the finished sync.
     const markMissing = invoke(this, S.markMissing, fns.markMissingHosts, ids, { outputPath: '$.Payload' }).addCatch(failTask, onError);
 

@@ -21,7 +21,8 @@ export async function finishSync(taskId: string, platformId: string, deps: Finis
   await deps.tasks.advancePhase(taskId, 'finalizing', now());
   const discovered = new Set((await deps.tasks.listPlannedMembers(taskId)).map((member) => member.hostId));
   const platform = await deps.platforms.get(platformId);
-  const candidates = await previouslyActive(platform?.inventoryTaskId, platformId, deps);
+  // Before its first sync ends, a platform has no hosts but those this sync planned.
+  const candidates = platform?.lastSync ? await previouslyActive(platform.inventoryTaskId, platformId, deps) : new Set<string>();
   const vanished = [...candidates].filter((id) => !discovered.has(id));
   const missing = await deps.hosts.markMissing(vanished, now(), taskId);
   const task = await deps.tasks.get(taskId);

@@ -7,12 +7,15 @@ export interface PlanSyncDeps {
   tasks: TaskStore;
   connect: (platform: Platform) => Promise<PlatformInventory>;
   batchSize: number;
+  /** Batches fetched at once (the Maps' MaxConcurrency). */
+  maxConcurrency: number;
   now?: () => Date;
 }
 
 export interface SyncPlan {
   esxiBatches: number[];
   vmBatches: number[];
+  maxConcurrency: number;
 }
 
 /**
@@ -25,7 +28,7 @@ export async function planSync(taskId: string, platform: Platform, deps: PlanSyn
   await deps.tasks.advancePhase(taskId, 'connecting', now());
   const inventory = await deps.connect(platform);
   await deps.tasks.advancePhase(taskId, 'discovering', now());
-  const plan: SyncPlan = { esxiBatches: [], vmBatches: [] };
+  const plan: SyncPlan = { esxiBatches: [], vmBatches: [], maxConcurrency: deps.maxConcurrency };
   let total = 0;
   for (const kind of ['esxi', 'vm'] as const) {
     const members = await discoverMembers(inventory, platform.id, kind);

@@ -331,16 +331,16 @@ describe('platform-sync state machine', () => {
     assert.equal(states.PlanBatches?.ResultPath, '$.plan');
   });
 
-  test('inline Maps over batch indexes, results discarded, concurrency 4 (ESXi) and 8 (VMs)', () => {
+  test('inline Maps over batch indexes, results discarded, concurrency from the plan', () => {
     const cases = [
-      ['SyncEsxiHostBatches', 'SyncEsxiHostBatch', 'esxi', '$.plan.esxiBatches', 4],
-      ['SyncVmBatches', 'SyncVmBatch', 'vm', '$.plan.vmBatches', 8],
+      ['SyncEsxiHostBatches', 'SyncEsxiHostBatch', 'esxi', '$.plan.esxiBatches'],
+      ['SyncVmBatches', 'SyncVmBatch', 'vm', '$.plan.vmBatches'],
     ] as const;
-    for (const [mapName, taskName, kind, itemsPath, maxConcurrency] of cases) {
+    for (const [mapName, taskName, kind, itemsPath] of cases) {
       const map = states[mapName];
       assert.equal(map?.Type, 'Map');
       assert.equal(map.ItemsPath, itemsPath);
-      assert.equal(map.MaxConcurrency, maxConcurrency);
+      assert.equal(map.MaxConcurrencyPath, '$.plan.maxConcurrency');
       assert.equal(map.ResultPath, null);
       assert.equal(map.ItemReader, undefined);
       assert.deepEqual(map.ItemSelector, { 'taskId.$': '$.taskId', 'platformId.$': '$.platformId', kind, 'batchIndex.$': '$$.Map.Item.Value' });

@@ -166,7 +166,7 @@ describe('aws-local-stepfunctions runs the synthesized definition', () => {
     };
   }
 
-  const plan = () => ({ esxiBatches: [0, 1], vmBatches: [0, 1, 2] });
+  const plan = () => ({ esxiBatches: [0, 1], vmBatches: [0, 1, 2], maxConcurrency: 2 });
   const ids = { taskId: 'task-1', platformId: 'platform-1' };
 
   test('the validator accepts the definition as is', () => {
