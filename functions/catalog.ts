@@ -69,7 +69,7 @@ export const apiFunctions: FunctionSpec[] = [
     memoryMb: 1024,
   },
   api('update-host', 'PATCH', '/api/hosts/{hostId}', { tables: { hosts: 'write', credentials: 'read' }, secrets: 'write' }, 'Update a host added by hand or by scan'),
-  api('delete-host', 'DELETE', '/api/hosts/{hostId}', { tables: { hosts: 'write' }, secrets: 'write' }, 'Delete a host and its inline credential'),
+  api('delete-host', 'DELETE', '/api/hosts/{hostId}', { tables: { hosts: 'write', platforms: 'write' }, secrets: 'write' }, 'Delete a host and its inline credential'),
   api('create-credential', 'POST', '/api/credentials', { tables: { credentials: 'write' }, secrets: 'write' }, 'Create a named credential profile'),
   api('list-credentials', 'GET', '/api/credentials', { tables: { credentials: 'read' } }, 'List credential profiles (metadata only)'),
   api('delete-credential', 'DELETE', '/api/credentials/{credentialId}', { tables: { credentials: 'write', hosts: 'read' }, secrets: 'write' }, 'Delete a credential profile no host uses'),
@@ -90,7 +90,7 @@ export const workflowFunctions: FunctionSpec[] = [
   workflow('sync-batch', { tables: { platforms: 'read', hosts: 'write', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Fetch one batch of hosts or VMs and upsert them', 300, 512),
   workflow('mark-missing-hosts', { tables: { platforms: 'write', hosts: 'write', tasks: 'write', taskItems: 'read' } }, 'Mark hosts not seen by the sync as missing and finish the task', 300, 512),
   workflow('fail-task', { tables: { platforms: 'write', tasks: 'write' } }, 'Record a failed sync or collection on its task', 30, 256),
-  workflow('collect-platform-batch', { tables: { platforms: 'read', hosts: 'write', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Refresh one batch of VMs / ESXi hosts of one platform from its vCenter', 300, 512),
+  workflow('collect-platform-batch', { tables: { platforms: 'write', hosts: 'write', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Refresh one batch of VMs / ESXi hosts of one platform from its vCenter', 300, 512),
   workflow('collect-remote-batch', { tables: { hosts: 'write', tasks: 'write', taskItems: 'write', credentials: 'read' }, secrets: 'read' }, 'Collect one batch of servers over SSH (Linux, Windows) or vSphere (ESXi), a few at a time', 900, 512),
   workflow('finish-collection', { tables: { tasks: 'write' } }, 'Give a collection task its final status', 30, 256),
 ];

@@ -69,8 +69,8 @@ export async function collectPlatformBatch(taskId: string, batchIndex: number, d
   counters.failed = gone.length;
   counters.processed = hosts.length;
   counters.missing = await deps.hosts.markMissing(gone, now, taskId);
-  // A host back from missing is outside the last sync's plan: the next sync must look at every host.
-  if (hosts.some((host) => host.status === 'missing' && found.has(host.id))) await deps.platforms.clearInventory(platform.id);
+  // Hosts written outside a sync make the last sync's plan and hashes stale: the next sync reads every host.
+  if (changed.length > 0 || gone.length > 0) await deps.platforms.clearInventory(platform.id);
   await deps.hosts.putMany(changed);
   await deps.tasks.recordBatch(taskId, key, counters, items, now);
   return counters;

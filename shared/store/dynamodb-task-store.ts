@@ -220,7 +220,7 @@ export class DynamoDbTaskStore implements TaskStore {
     }
   }
 
-  async recordBatch(taskId: string, key: string, counters: BatchCounters, items: TaskItem[], at: string): Promise<boolean> {
+  async recordBatch(taskId: string, key: string, counters: BatchCounters, items: TaskItem[], at: string, hashes?: Map<string, string>): Promise<boolean> {
     // Items are idempotent puts keyed by host: write them first, then count.
     await writeInChunks(
       this.#client,
@@ -235,7 +235,15 @@ export class DynamoDbTaskStore implements TaskStore {
             {
               Put: {
                 TableName: this.#tables.taskItems,
-                Item: { taskId, itemKey: `done#${key}`, ...counters, at, expiresAt: expiry() },
+                Item: {
+                  taskId,
+                  itemKey: `done#${key}`,
+                  ...counters,
+                  at,
+                  expiresAt: expiry(),
+                  // "<hostId> <hash>" lines: about 75 bytes a host, far below the item limit at 250 a batch.
+                  ...(hashes?.size ? { hashes: [...hashes].map(([id, hash]) => `${id} ${hash}`).join('\n') } : {}),
+                },
                 ConditionExpression: 'attribute_not_exists(itemKey)',
               },
             },
@@ -257,6 +265,15 @@ export class DynamoDbTaskStore implements TaskStore {
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
       throw error;
     }
+  }
+
+  async getBatchHashes(taskId: string, key: string): Promise<Map<string, string> | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({ TableName: this.#tables.taskItems, Key: { taskId, itemKey: `done#${key}` }, ProjectionExpression: 'hashes' }),
+    );
+    const lines = Item?.['hashes'];
+    if (typeof lines !== 'string') return undefined;
+    return new Map(lines.split('\n').map((line) => line.split(' ') as [string, string]));
   }
 
   async isBatchRecorded(taskId: string, key: string): Promise<boolean> {

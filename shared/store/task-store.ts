@@ -54,7 +54,9 @@ export interface TaskStore {
    * transaction as a batch marker written only if absent. Returns false when
    * the batch had already been counted (a retried invocation).
    */
-  recordBatch(taskId: string, batchKey: string, counters: BatchCounters, items: TaskItem[], at: string): Promise<boolean>;
+  recordBatch(taskId: string, batchKey: string, counters: BatchCounters, items: TaskItem[], at: string, hashes?: Map<string, string>): Promise<boolean>;
+  /** The content hashes a sync batch recorded (host id -> hash), if that batch and its marker still exist. */
+  getBatchHashes(taskId: string, batchKey: string): Promise<Map<string, string> | undefined>;
   isBatchRecorded(taskId: string, batchKey: string): Promise<boolean>;
   /** Sets a final status unless the task already has one. Returns the task as finished, or undefined if it was already final. */
   finish(id: string, status: TaskStatus, at: string, extra?: { error?: string; missing?: number }): Promise<Task | undefined>;

@@ -1,4 +1,4 @@
-import { contentHashOf, type Host } from '#shared/domain/host.ts';
+import { contentHashOf, type Host, type HostFacts } from '#shared/domain/host.ts';
 import { toHostFacts } from './host-facts.ts';
 import type { Platform } from '#shared/domain/platform.ts';
 import type { TaskItem } from '#shared/domain/task.ts';
@@ -55,14 +55,26 @@ export async function syncBatch(input: SyncBatchInput, deps: SyncBatchDeps): Pro
   const fetchMs = clock();
   const idByMoref = new Map(members.map((member) => [member.moref, member.hostId]));
   const esxiIdByMoref = input.kind === 'vm' ? await esxiHostIds(deps.tasks, input.taskId) : new Map<string, string>();
-  const existing = new Map((await deps.hosts.getSyncStates(members.map((member) => member.hostId))).map((host) => [host.id, host]));
+  const candidates = fetched.records.flatMap((record) => {
+    const id = idByMoref.get(record.moref);
+    if (!id) return [];
+    const facts = toHostFacts(record, esxiIdByMoref);
+    return [{ id, facts, contentHash: contentHashOf(facts) }];
+  });
+  // The previous sync's manifest of this batch settles every unchanged host
+  // without reading it; only the others are read from the hosts table.
+  const manifest = input.platform.inventoryTaskId ? await deps.tasks.getBatchHashes(input.platform.inventoryTaskId, key) : undefined;
+  const unsettled = candidates.filter((candidate) => manifest?.get(candidate.id) !== candidate.contentHash);
+  const existing = new Map((await deps.hosts.getSyncStates(unsettled.map((candidate) => candidate.id))).map((host) => [host.id, host]));
 
   const counters = emptyCounters();
   const changed: Host[] = [];
-  for (const record of fetched.records) {
-    const id = idByMoref.get(record.moref);
-    if (!id) continue;
-    const outcome = upsert(id, record, existing.get(id), { ...input, now, esxiIdByMoref });
+  for (const candidate of candidates) {
+    if (manifest?.get(candidate.id) === candidate.contentHash) {
+      counters.unchanged++;
+      continue;
+    }
+    const outcome = upsert(candidate, existing.get(candidate.id), { ...input, now });
     counters[outcome.change]++;
     if (outcome.host) changed.push(outcome.host);
   }
@@ -78,7 +90,8 @@ export async function syncBatch(input: SyncBatchInput, deps: SyncBatchDeps): Pro
 
   const hostWrites = changed.length > 0 ? await deps.hosts.putMany(changed) : 0;
   const writeMs = clock();
-  const counted = await deps.tasks.recordBatch(input.taskId, key, counters, failures, now);
+  const hashes = new Map(candidates.map((candidate) => [candidate.id, candidate.contentHash]));
+  const counted = await deps.tasks.recordBatch(input.taskId, key, counters, failures, now, hashes);
   return { counted, counters, hostWrites, timings: { fetchMs, readMs, writeMs, recordMs: clock() } };
 }
 
@@ -86,12 +99,15 @@ interface UpsertContext {
   taskId: string;
   platform: Platform;
   now: string;
-  esxiIdByMoref: Map<string, string>;
 }
 
-function upsert(id: string, record: PlatformHostRecord, current: HostSyncState | undefined, context: UpsertContext): { change: 'created' | 'updated' | 'unchanged'; host?: Host } {
-  const facts = toHostFacts(record, context.esxiIdByMoref);
-  const contentHash = contentHashOf(facts);
+interface Candidate {
+  id: string;
+  facts: HostFacts;
+  contentHash: string;
+}
+
+function upsert({ id, facts, contentHash }: Candidate, current: HostSyncState | undefined, context: UpsertContext): { change: 'created' | 'updated' | 'unchanged'; host?: Host } {
   if (current && current.contentHash === contentHash && current.status === 'active') {
     // Written by an earlier attempt of this very task: count it the way that attempt did.
     const change = current.lastTaskId === context.taskId && current.lastChange ? current.lastChange : 'unchanged';

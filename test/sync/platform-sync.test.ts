@@ -169,6 +169,17 @@ describe('platform sync', () => {
     assert.equal(stored.get(destroyed.moref)?.status, 'missing', 'kept, not deleted');
   });
 
+  test('a platform host deleted by hand comes back at the next sync', async () => {
+    const [victim] = (await platformHosts(platformId)).filter((host) => host.kind === 'vm' && host.status === 'active');
+    assert.ok(victim);
+    assert.equal((await env.api('DELETE', `/hosts/${victim.id}`)).status, 204);
+    const { final } = await sync(platformId);
+    assert.equal(final.status, 'succeeded');
+    assert.equal(final.counts.created, 1);
+    const back = (await platformHosts(platformId)).find((host) => host.id === victim.id);
+    assert.equal(back?.status, 'active', 'same id, re-created from vCenter');
+  });
+
   test('a batch run twice counts once', async () => {
     const { handler } = await import('#functions/workflow/sync-batch.ts');
     const before = (await env.api<TaskSnapshot>('GET', `/tasks/${firstTaskId}`)).body;
