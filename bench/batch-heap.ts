@@ -5,6 +5,7 @@
  * heap while it runs. Run with --expose-gc for a retained figure after GC.
  */
 import type { LocalStack } from '#local/stack.ts';
+import { newTask } from '#shared/domain/task.ts';
 
 interface Vcenter {
   endpoint: string;
@@ -26,10 +27,7 @@ export async function measureBatchHeap(stack: LocalStack, vcenter: Vcenter): Pro
   const { handler: syncBatch } = await import('#functions/workflow/sync-batch.ts');
   const taskId = crypto.randomUUID();
   const now = new Date().toISOString();
-  await tasks().createSyncTask(
-    { id: taskId, type: 'platform_sync', trigger: 'api', status: 'queued', phase: 'connecting', platformId: platform.id, total: 0, processed: 0, succeeded: 0, failed: 0, created: 0, updated: 0, unchanged: 0, missing: 0, createdAt: now, updatedAt: now },
-    platform.id,
-  );
+  await tasks().createSyncTask(newTask({ id: taskId, type: 'platform_sync', trigger: 'api', status: 'queued', phase: 'connecting', platformId: platform.id }, now), platform.id);
   const context = { getRemainingTimeInMillis: () => 300_000 } as never;
   await plan({ taskId, platformId: platform.id }, context);
 

@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import { startLocalStack } from '#local/stack.ts';
+import { apiClient, finalStatuses, trackPeakMemory } from './support.ts';
 import { startSshd, type RunningSshd } from '#local/sshd.ts';
 import { startVcsim } from '#local/vcsim.ts';
 
@@ -111,7 +112,7 @@ async function timedCollection(hostIds: string[]) {
       changes.push(performance.now());
       last = task.progress.percent;
     }
-    if (['succeeded', 'partially_succeeded', 'failed', 'cancelled'].includes(task.status)) break;
+    if (finalStatuses.includes(task.status)) break;
     await new Promise((resolve) => setTimeout(resolve, Number(args['poll-ms'])));
   }
   const seconds = (performance.now() - started) / 1000;
@@ -122,7 +123,7 @@ async function timedCollection(hostIds: string[]) {
 async function waitFor(taskId: string): Promise<void> {
   for (;;) {
     const task = (await api('GET', `/tasks/${taskId}`)) as TaskView;
-    if (['succeeded', 'partially_succeeded', 'failed', 'cancelled'].includes(task.status)) return;
+    if (finalStatuses.includes(task.status)) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -135,21 +136,4 @@ function report(title: string, run: Awaited<ReturnType<typeof timedCollection>>)
   console.log(`  largest progress gap          ${(run.largestGapMs / 1000).toFixed(2)} s`);
 }
 
-function apiClient(local: LocalStack) {
-  return async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(`${local.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${local.token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 500)}`);
-    return JSON.parse(text);
-  };
-}
 
-function trackPeakMemory() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  return { peakRss: () => Math.max(peak, process.resourceUsage().maxRSS * 1024), stop: () => clearInterval(timer) };
-}

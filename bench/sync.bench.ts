@@ -11,7 +11,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import { startLocalStack } from '#local/stack.ts';
+import { apiClient, finalStatuses, trackPeakMemory } from './support.ts';
 import { startVcsim } from '#local/vcsim.ts';
 import { discover, VsphereClient, vmPathSet } from '#shared/vsphere/index.ts';
 import { countDynamoDbWrites } from './dynamodb-write-counter.ts';
@@ -100,7 +101,7 @@ async function timedSync(platformId: string) {
       changes.push(now);
       last = task.progress.percent;
     }
-    if (['succeeded', 'partially_succeeded', 'failed', 'cancelled'].includes(task.status)) break;
+    if (finalStatuses.includes(task.status)) break;
     await new Promise((resolve) => setTimeout(resolve, Number(args['poll-ms'])));
   }
   const seconds = (performance.now() - started) / 1000;
@@ -153,24 +154,7 @@ async function oneCallPerProperty(sampleSize: number) {
   return { vms: sample.length, calls, seconds };
 }
 
-function apiClient(local: LocalStack) {
-  return async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(`${local.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${local.token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return JSON.parse(text);
-  };
-}
 
-function trackPeakMemory() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  return { peakRss: () => Math.max(peak, process.resourceUsage().maxRSS * 1024), stop: () => clearInterval(timer) };
-}
 
 async function jvmPeakMb(pid: number): Promise<string> {
   // The JVM runs under a small sh guard: read the java child's high-water mark.

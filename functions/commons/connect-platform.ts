@@ -1,7 +1,7 @@
 import type { Platform } from '#shared/domain/platform.ts';
 import { platformSecretId } from '#shared/secrets/secret-store.ts';
-import type { PlatformHostRecord, PlatformInventory } from '#shared/sync/platform-inventory.ts';
-import { discover, getVsphereSession, retrieveRecords, type InventoryRecord } from '#shared/vsphere/index.ts';
+import { toPlatformHostRecord, type PlatformInventory } from '#shared/sync/platform-inventory.ts';
+import { discover, getVsphereSession, retrieveRecords } from '#shared/vsphere/index.ts';
 import { secrets } from '#stores';
 
 /**
@@ -28,21 +28,5 @@ export async function connectPlatform(platform: Platform): Promise<PlatformInven
       const { records, missing } = await retrieveRecords(client, kind, morefs);
       return { records: records.map(toPlatformHostRecord), missing };
     },
-  };
-}
-
-function toPlatformHostRecord(record: InventoryRecord): PlatformHostRecord {
-  return {
-    kind: record.kind,
-    moref: record.moref,
-    name: record.name ?? record.moref,
-    ipAddresses: record.ipAddresses,
-    facts: record.facts,
-    ...(record.instanceUuid ? { instanceUuid: record.instanceUuid } : {}),
-    ...(record.powerState ? { powerState: record.powerState } : {}),
-    ...(record.cpuCount !== undefined ? { cpuCount: record.cpuCount } : {}),
-    ...(record.memoryMb !== undefined ? { memoryMb: record.memoryMb } : {}),
-    ...(record.osName ? { osName: record.osName } : {}),
-    ...(record.hostMoref ? { hostMoref: record.hostMoref } : {}),
   };
 }

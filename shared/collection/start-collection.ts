@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { Task } from '#shared/domain/task.ts';
+import { newTask } from '#shared/domain/task.ts';
 import type { HostStore } from '#shared/store/host-store.ts';
 import type { TaskStore } from '#shared/store/task-store.ts';
 import { collectionType, planCollection, type CollectionPlanOptions } from './plan-collection.ts';
@@ -29,25 +29,10 @@ export async function startCollection(hostIds: string[], idempotencyKey: string 
     return { outcome: 'unknown-hosts', hostIds: hostIds.filter((id) => !found.has(id)) };
   }
   const now = new Date().toISOString();
-  const task: Task = {
-    id: randomUUID(),
-    type: collectionType(hosts),
-    trigger: 'api',
-    status: 'running',
-    phase: 'collecting',
-    hostCount: hosts.length,
-    total: hosts.length,
-    processed: 0,
-    succeeded: 0,
-    failed: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    missing: 0,
-    createdAt: now,
-    startedAt: now,
-    updatedAt: now,
-  };
+  const task = newTask(
+    { id: randomUUID(), type: collectionType(hosts), trigger: 'api', status: 'running', phase: 'collecting', hostCount: hosts.length, total: hosts.length, startedAt: now },
+    now,
+  );
   const created = await deps.tasks.createTask(task, idempotencyKey);
   if (created.outcome === 'duplicate-request') return created;
   try {

@@ -30,6 +30,23 @@ export interface Task {
   error?: string;
 }
 
+/** A task as created: every counter at zero. */
+export function newTask(fields: Pick<Task, 'id' | 'type' | 'trigger' | 'status' | 'phase'> & Partial<Task>, now: string): Task {
+  return {
+    total: 0,
+    processed: 0,
+    succeeded: 0,
+    failed: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    missing: 0,
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  };
+}
+
 export interface TaskView {
   id: string;
   type: TaskType;

@@ -1,3 +1,5 @@
+import type { InventoryRecord } from '#shared/vsphere/index.ts';
+
 /**
  * What a sync needs from a virtualization platform, independent of the
  * protocol: list what exists (cheaply), then fetch full records for one batch.
@@ -42,4 +44,21 @@ export interface PlatformErrorLike {
 export function platformErrorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'COLLECTION_FAILED';
+}
+
+/** A vSphere inventory record as the protocol-free record the sync works with. */
+export function toPlatformHostRecord(record: InventoryRecord): PlatformHostRecord {
+  return {
+    kind: record.kind,
+    moref: record.moref,
+    name: record.name ?? record.moref,
+    ipAddresses: record.ipAddresses,
+    facts: record.facts,
+    ...(record.instanceUuid ? { instanceUuid: record.instanceUuid } : {}),
+    ...(record.powerState ? { powerState: record.powerState } : {}),
+    ...(record.cpuCount !== undefined ? { cpuCount: record.cpuCount } : {}),
+    ...(record.memoryMb !== undefined ? { memoryMb: record.memoryMb } : {}),
+    ...(record.osName ? { osName: record.osName } : {}),
+    ...(record.hostMoref ? { hostMoref: record.hostMoref } : {}),
+  };
 }

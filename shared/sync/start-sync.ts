@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { Task, TaskTrigger } from '#shared/domain/task.ts';
+import { newTask, type TaskTrigger } from '#shared/domain/task.ts';
 import type { PlatformStore } from '#shared/store/platform-store.ts';
 import type { StartSyncOutcome, TaskStore } from '#shared/store/task-store.ts';
 
@@ -27,24 +27,7 @@ export interface StartSyncRequest {
  */
 export async function startPlatformSync({ platformId, trigger, idempotencyKey }: StartSyncRequest, deps: StartSyncDeps): Promise<StartSyncResult> {
   const now = (deps.now ?? (() => new Date()))().toISOString();
-  const task: Task = {
-    id: randomUUID(),
-    type: 'platform_sync',
-    trigger,
-    status: 'queued',
-    phase: 'connecting',
-    platformId,
-    total: 0,
-    processed: 0,
-    succeeded: 0,
-    failed: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    missing: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const task = newTask({ id: randomUUID(), type: 'platform_sync', trigger, status: 'queued', phase: 'connecting', platformId }, now);
   const created = await deps.tasks.createSyncTask(task, platformId, idempotencyKey);
   if (created.outcome !== 'started') return created;
   try {

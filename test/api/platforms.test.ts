@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Host } from '#shared/domain/host.ts';
-import type { Task } from '#shared/domain/task.ts';
+import { newTask } from '#shared/domain/task.ts';
 import type * as Stores from '#stores';
 import type * as Schemas from '#shared/api/schemas.ts';
 import { call, loadApi, startApiEnv, type ApiEnv, type ApiModules } from '#test/support/api-env.ts';
@@ -237,24 +237,7 @@ describe('platform CRUD', () => {
     const res = await call(api, 'create-platform', { body: validPlatform({ name: 'vc-busy' }) });
     assert.equal(res.statusCode, 201);
     const now = new Date().toISOString();
-    const task: Task = {
-      id: `task-busy-${Date.now()}`,
-      type: 'platform_sync',
-      trigger: 'api',
-      status: 'running',
-      phase: 'collecting',
-      platformId: res.json.id,
-      total: 0,
-      processed: 0,
-      succeeded: 0,
-      failed: 0,
-      created: 0,
-      updated: 0,
-      unchanged: 0,
-      missing: 0,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const task = newTask({ id: `task-busy-${Date.now()}`, type: 'platform_sync', trigger: 'api', status: 'running', phase: 'collecting', platformId: res.json.id }, now);
     assert.deepEqual(await stores.tasks().createSyncTask(task, res.json.id), { outcome: 'started' });
     await stores.hosts().putMany([platformHost('vm-busy-1', res.json.id)]);
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Host } from '#shared/domain/host.ts';
 import type { Platform } from '#shared/domain/platform.ts';
-import type { Task, TaskStatus, TaskType } from '#shared/domain/task.ts';
+import { newTask, type TaskStatus, type TaskType } from '#shared/domain/task.ts';
 import type * as Stores from '#stores';
 import type * as Schemas from '#shared/api/schemas.ts';
 import { call, loadApi, startApiEnv, type ApiEnv, type ApiModules } from '#test/support/api-env.ts';
@@ -66,24 +66,7 @@ before(async () => {
     const platformId = `p-task-${index}`;
     await stores.platforms().create(platform(platformId));
     const createdAt = new Date(Date.UTC(2024, 0, 1, 0, index)).toISOString();
-    const task: Task = {
-      id: spec.id,
-      type: spec.type,
-      trigger: 'api',
-      status: 'queued',
-      phase: 'connecting',
-      platformId,
-      total: 0,
-      processed: 0,
-      succeeded: 0,
-      failed: 0,
-      created: 0,
-      updated: 0,
-      unchanged: 0,
-      missing: 0,
-      createdAt,
-      updatedAt: createdAt,
-    };
+    const task = newTask({ id: spec.id, type: spec.type, trigger: 'api', status: 'queued', phase: 'connecting', platformId }, createdAt);
     assert.equal((await stores.tasks().createSyncTask(task, platformId)).outcome, 'started');
     if (spec.status === 'queued') continue;
     await stores.tasks().advancePhase(spec.id, 'collecting', createdAt, 4);

@@ -1,5 +1,7 @@
 import { connect as tlsConnect } from 'node:tls';
 import { discover, retrieveRecords, VsphereClient, VsphereError } from '#shared/vsphere/index.ts';
+import { toHostFacts } from '#shared/sync/host-facts.ts';
+import { toPlatformHostRecord } from '#shared/sync/platform-inventory.ts';
 import { CollectorError, type CollectionResult, type CollectorErrorCode, type RemoteTarget } from '../collector.ts';
 
 const httpsPort = 443;
@@ -44,18 +46,7 @@ export async function collectEsxi(target: RemoteTarget): Promise<CollectionResul
     return {
       ok: true,
       hostKey,
-      facts: {
-        kind: 'esxi',
-        name: record.name ?? target.address,
-        moref: record.moref,
-        ...(record.instanceUuid ? { instanceUuid: record.instanceUuid } : {}),
-        ...(record.powerState ? { powerState: record.powerState } : {}),
-        ...(record.cpuCount !== undefined ? { cpuCount: record.cpuCount } : {}),
-        ...(record.memoryMb !== undefined ? { memoryMb: record.memoryMb } : {}),
-        ipAddresses: record.ipAddresses,
-        ...(record.osName ? { osName: record.osName } : {}),
-        facts: record.facts,
-      },
+      facts: toHostFacts(toPlatformHostRecord(record), new Map()),
     };
   } catch (error) {
     if (error instanceof VsphereError) return { ...failed(toCollectorCode(error), error.message), hostKey };
