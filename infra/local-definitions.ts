@@ -14,7 +14,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { allFunctions } from '#functions/catalog.ts';
 import { STACK_NAME } from './app.ts';
-import { catalogEntryOrPlaceholder } from './function-entries.ts';
+import { catalogEntry } from './function-entries.ts';
 import { InventoryStack } from './inventory-stack.ts';
 
 export const LOCAL_PARTITION = 'aws';
@@ -98,7 +98,7 @@ export async function synthesizeLocalWorkflows(): Promise<LocalWorkflow[]> {
       // already runs it on this same stack; the local stack only needs the ASL.
       builtinCloudFormationValidation: false,
     });
-    const stack = new InventoryStack(app, STACK_NAME, { entryFor: catalogEntryOrPlaceholder });
+    const stack = new InventoryStack(app, STACK_NAME, { entryFor: catalogEntry });
     const assembly = app.synth();
     const template = JSON.parse(readFileSync(assembly.getStackByName(stack.stackName).templateFullPath, 'utf8')) as {
       Resources: Record<string, TemplateResource>;

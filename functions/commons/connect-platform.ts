@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { forbiddenResolution } from '#shared/domain/endpoint-guard.ts';
 import type { Platform } from '#shared/domain/platform.ts';
 import { platformSecretId } from '#shared/secrets/secret-store.ts';
 import { toPlatformHostRecord, type PlatformInventory } from '#shared/sync/platform-inventory.ts';
@@ -10,6 +12,8 @@ import { secrets } from '#stores';
  * invocation of this container.
  */
 export async function connectPlatform(platform: Platform): Promise<PlatformInventory> {
+  const refused = await forbiddenResolution(new URL(platform.endpoint).hostname, (host) => lookup(host, { all: true }));
+  if (refused) throw new Error(`the vCenter endpoint is refused: ${refused}`);
   const secret = await secrets().get(platformSecretId(platform.id));
   if (!secret?.['password']) throw new Error(`the credentials of platform ${platform.id} are missing from the secret store`);
   const client = await getVsphereSession(platform.id, {

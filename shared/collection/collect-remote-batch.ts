@@ -1,4 +1,6 @@
+import { lookup } from 'node:dns/promises';
 import type { CollectionResult, RemoteCredential, RemoteTarget } from '#shared/collectors/collector.ts';
+import { forbiddenResolution } from '#shared/domain/endpoint-guard.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
 import { contentHashOf, isRemoteHost, type Host, type RemoteHost } from '#shared/domain/host.ts';
 import type { TaskItem } from '#shared/domain/task.ts';
@@ -69,6 +71,8 @@ export async function collectRemoteBatch(taskId: string, batchIndex: number, dep
 }
 
 async function collectOne(host: RemoteHost, deps: CollectRemoteBatchDeps): Promise<CollectionResult> {
+  const refused = await forbiddenResolution(host.address, (name) => lookup(name, { all: true }));
+  if (refused) return { ok: false, code: 'COLLECTION_FAILED', message: `refused: ${refused}` };
   const credential = (await deps.secrets.get(remoteHostSecretId(host))) as RemoteCredential | undefined;
   if (!credential?.username) return { ok: false, code: 'COLLECTION_FAILED', message: `no credential is stored for ${host.name}` };
   const kind = host.kind as 'linux' | 'windows' | 'esxi';

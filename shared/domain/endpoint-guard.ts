@@ -26,3 +26,21 @@ function isForbiddenIpv6(host: string): boolean {
   if (!embedded) return false;
   return embedded[1] ? embedded[1].startsWith('169.254.') : embedded[2] === 'a9fe';
 }
+
+/**
+ * The connect-time half of the guard: a name that resolves to a forbidden
+ * address (DNS pointing at the metadata service) is refused before any
+ * request is sent. Returns a reason, or undefined when the name is allowed.
+ */
+export async function forbiddenResolution(hostname: string, lookup: (host: string) => Promise<Array<{ address: string }>>): Promise<string | undefined> {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return isForbiddenEndpointHost(host) ? `${host} is a link-local or cloud metadata address` : undefined;
+  let addresses: Array<{ address: string }>;
+  try {
+    addresses = await lookup(host);
+  } catch {
+    return undefined; // Unresolvable: the connection attempt reports it as unreachable.
+  }
+  const forbidden = addresses.find((entry) => isForbiddenEndpointHost(entry.address));
+  return forbidden ? `${host} resolves to ${forbidden.address}, a link-local or cloud metadata address` : undefined;
+}

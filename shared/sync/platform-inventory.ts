@@ -35,12 +35,7 @@ export interface PlatformInventory {
   fetch(kind: PlatformObjectKind, morefs: string[]): Promise<{ records: PlatformHostRecord[]; missing: string[] }>;
 }
 
-/** An error that ends the whole sync (bad credentials, wrong certificate, unreachable vCenter at planning). */
-export interface PlatformErrorLike {
-  code: string;
-  message: string;
-}
-
+/** The stable code of a platform error (VsphereError and collector errors carry one), else COLLECTION_FAILED. */
 export function platformErrorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'COLLECTION_FAILED';

@@ -19,7 +19,7 @@ import { allFunctions, apiFunctions } from '#functions/catalog.ts';
 import { allTables } from '#shared/store/tables.ts';
 import { buildApp } from '#infra/app.ts';
 import type { InventoryApp } from '#infra/app.ts';
-import { catalogEntryOrPlaceholder } from '#infra/function-entries.ts';
+import { catalogEntry } from '#infra/function-entries.ts';
 import { SECRET_PREFIX } from '#infra/inventory-stack.ts';
 
 type Json = Record<string, unknown>;
@@ -45,7 +45,7 @@ function synthesizableApp(): InventoryApp {
       // CDK's own schema validation only warns and takes seconds; cdk-nag is what we check.
       builtinCloudFormationValidation: false,
     },
-    { entryFor: catalogEntryOrPlaceholder },
+    { entryFor: catalogEntry },
   );
 }
 

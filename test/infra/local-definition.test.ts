@@ -15,7 +15,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { workflowFunctions } from '#functions/catalog.ts';
 import { STACK_NAME } from '#infra/app.ts';
-import { catalogEntryOrPlaceholder } from '#infra/function-entries.ts';
+import { catalogEntry } from '#infra/function-entries.ts';
 import type { InventoryFunction } from '#infra/constructs/inventory-function.ts';
 import { InventoryStack } from '#infra/inventory-stack.ts';
 import { synthesizeLocalWorkflows } from '#infra/local-definitions.ts';
@@ -46,7 +46,7 @@ before(async () => {
 
   // An independent synthesis of the same stack, read from its template.
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  const stack = new InventoryStack(app, STACK_NAME, { entryFor: catalogEntryOrPlaceholder });
+  const stack = new InventoryStack(app, STACK_NAME, { entryFor: catalogEntry });
   const assembly = app.synth();
   const template = JSON.parse(readFileSync(assembly.getStackByName(stack.stackName).templateFullPath, 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: Json }>;
