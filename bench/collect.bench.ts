@@ -18,7 +18,7 @@ const { values: args } = parseArgs({
   options: {
     'ssh-hosts': { type: 'string', default: '200' },
     vms: { type: 'string', default: '2000' },
-    'batch-size': { type: 'string', default: '10' },
+    'batch-size': { type: 'string', default: '25' },
     'per-batch-concurrency': { type: 'string', default: '10' },
     'poll-ms': { type: 'string', default: '250' },
   },

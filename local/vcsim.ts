@@ -15,7 +15,9 @@ const sourceDir = join(import.meta.dirname, 'vcsim');
 const binDir = join(projectRoot, '.cache', 'bin');
 const goPath = '/usr/share/gocode';
 const govmomiDir = join(goPath, 'src', 'github.com', 'vmware', 'govmomi', 'simulator');
-const startTimeoutMs = 120_000;
+/** Building the model takes about 1 ms per VM here: large inventories get time in proportion. */
+const minStartTimeoutMs = 120_000;
+const startTimeoutPerVmMs = 5;
 
 export interface VcsimOptions {
   /** standalone ESXi hosts per datacenter; each carries `vms` VMs (VPX model) */
@@ -121,7 +123,8 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<VcsimInstance
   // simulator exits (-exit-on-stdin-eof), even after a SIGKILL of the parent.
   const child = spawn(binary, serveArgs(opts), { stdio: ['pipe', 'pipe', 'pipe'] });
   trackChild(child);
-  const info = await readConnectionLine(child);
+  const vms = (opts.vms ?? 1) * ((opts.hosts ?? 1) + (opts.clusters ?? 1));
+  const info = await readConnectionLine(child, Math.max(minStartTimeoutMs, vms * startTimeoutPerVmMs));
   return toInstance(child, info);
 }
 
@@ -132,7 +135,7 @@ interface ConnectionLine {
   thumbprintSha256: string;
 }
 
-function readConnectionLine(child: ChildProcess): Promise<ConnectionLine> {
+function readConnectionLine(child: ChildProcess, startTimeoutMs: number): Promise<ConnectionLine> {
   return new Promise((resolve, reject) => {
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {

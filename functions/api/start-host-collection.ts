@@ -7,8 +7,8 @@ import { startCollection } from '#shared/collection/start-collection.ts';
 import { idempotencyKeyOf } from '#commons/http/idempotency-key.ts';
 
 const plan = {
-  platformBatchSize: Number(process.env['COLLECT_PLATFORM_BATCH_SIZE'] ?? 100),
-  remoteBatchSize: Number(process.env['COLLECT_REMOTE_BATCH_SIZE'] ?? 10),
+  platformBatchSize: Number(process.env['COLLECT_PLATFORM_BATCH_SIZE'] ?? 50),
+  remoteBatchSize: Number(process.env['COLLECT_REMOTE_BATCH_SIZE'] ?? 25),
 };
 
 // Counted before validation: more than 10,000 ids is "too large" (413), not malformed (400).

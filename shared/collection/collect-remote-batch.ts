@@ -10,6 +10,9 @@ import type { TaskStore } from '#shared/store/task-store.ts';
 
 export type RemoteCollector = (target: RemoteTarget) => Promise<CollectionResult>;
 
+/** Connections open one after another, 25 ms apart, rather than all in the same instant. */
+const rampUpMs = 25;
+
 export interface CollectRemoteBatchDeps {
   tasks: TaskStore;
   hosts: HostStore;
@@ -66,7 +69,7 @@ export async function collectRemoteBatch(taskId: string, batchIndex: number, dep
       at,
     );
     summary.collected++;
-  });
+  }, rampUpMs);
   return summary;
 }
 
