@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '#local/stack.ts';
 import { apiClient, finalStatuses, trackPeakMemory } from './support.ts';
@@ -21,6 +22,7 @@ const { values: args } = parseArgs({
     'batch-size': { type: 'string', default: '25' },
     'per-batch-concurrency': { type: 'string', default: '10' },
     'poll-ms': { type: 'string', default: '250' },
+    trace: { type: 'boolean', default: false },
   },
 });
 const sshHosts = Number(args['ssh-hosts']);
@@ -41,19 +43,19 @@ const servers: RunningSshd[] = [];
 
 try {
   console.log(`starting ${Math.ceil(sshHosts / addressesPerSshd)} sshd instances for ${sshHosts} loopback hosts …`);
-  const addresses: Array<{ address: string; port: number }> = [];
-  for (let i = 0; addresses.length < sshHosts; i++) {
-    const count = Math.min(addressesPerSshd, sshHosts - addresses.length);
+  const hosts: Array<{ address: string; port: number; kind: 'linux'; credentialId: string }> = [];
+  for (let i = 0; hosts.length < sshHosts; i++) {
+    const count = Math.min(addressesPerSshd, sshHosts - hosts.length);
     const listen = Array.from({ length: count }, (_, j) => `127.0.${10 + i}.${j + 1}`);
     const server = await startSshd({ listenAddress: listen[0] as '127.0.0.1', extraListenAddresses: listen.slice(1) });
     servers.push(server);
-    addresses.push(...listen.map((address) => ({ address, port: server.port })));
+    // Key authentication, as automation accounts use: a password costs each login a yescrypt
+    // verification in sshd (deliberately slow), which would dominate the figures. Each sshd
+    // generated its own key for the test user: one credential profile per sshd.
+    const profile = (await api('POST', '/credentials', { name: `bench-${i}`, username: server.user.username, privateKey: server.user.privateKey })) as { id: string };
+    hosts.push(...listen.map((address) => ({ address, port: server.port, kind: 'linux' as const, credentialId: profile.id })));
   }
-  const user = servers[0]!.user;
-  const profile = (await api('POST', '/credentials', { name: 'bench', username: user.username, password: user.password })) as { id: string };
-  const imported = (await api('POST', '/hosts/import', addresses.map(({ address, port }) => ({ address, port, kind: 'linux', credentialId: profile.id })))) as {
-    items: Array<{ id: string }>;
-  };
+  const imported = (await api('POST', '/hosts/import', hosts)) as { items: Array<{ id: string }> };
 
   const { sshStats, resetSshStats } = await import('#shared/collectors/ssh/run-command.ts');
   resetSshStats();
@@ -101,9 +103,14 @@ interface TaskView {
 }
 
 async function timedCollection(hostIds: string[]) {
+  // Everything shares one Node process here: its event-loop delay bounds how fresh each poll can be.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const { taskId } = (await api('POST', '/hosts/batch/collect', { hostIds })) as { taskId: string };
   const changes = [started];
+  const trace: string[] = [];
   let last = -1;
   let task: TaskView;
   for (;;) {
@@ -111,12 +118,17 @@ async function timedCollection(hostIds: string[]) {
     if (task.progress.percent !== last) {
       changes.push(performance.now());
       last = task.progress.percent;
+      trace.push(`${((performance.now() - started) / 1000).toFixed(2)}s ${task.progress.percent}%`);
     }
     if (finalStatuses.includes(task.status)) break;
     await new Promise((resolve) => setTimeout(resolve, Number(args['poll-ms'])));
   }
   const seconds = (performance.now() - started) / 1000;
+  loopDelay.disable();
+  const used = process.cpuUsage(cpu);
+  console.log(`  (stack process: ${((used.user + used.system) / 1e6).toFixed(1)} s CPU, event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms)`);
   const gaps = changes.slice(1).map((at, i) => at - changes[i]!);
+  if (args.trace) console.log(`  progress: ${trace.join(', ')}`);
   return { task, seconds, largestGapMs: Math.max(...gaps), distinct: changes.length - 1 };
 }
 

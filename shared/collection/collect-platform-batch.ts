@@ -1,4 +1,4 @@
-import { contentHashOf, type Host } from '#shared/domain/host.ts';
+import { contentHashOf, platformHostId, type Host } from '#shared/domain/host.ts';
 import type { Platform } from '#shared/domain/platform.ts';
 import type { TaskItem } from '#shared/domain/task.ts';
 import type { HostStore } from '#shared/store/host-store.ts';
@@ -47,7 +47,12 @@ export async function collectPlatformBatch(taskId: string, batchIndex: number, d
     return failAll(platformErrorCode(error), (error as Error).message);
   }
 
-  const esxiIdByMoref = await esxiHostIds(deps.hosts, platform.id);
+  let esxiIdByMoref: Map<string, string>;
+  try {
+    esxiIdByMoref = await esxiHostIds(inventory, platform.id, [...found.values()]);
+  } catch (error) {
+    return failAll(platformErrorCode(error), (error as Error).message);
+  }
   const counters = emptyCounters();
   const items: TaskItem[] = [];
   const changed: Host[] = [];
@@ -116,12 +121,16 @@ async function relocateByUuid(inventory: PlatformInventory, kind: PlatformObject
   return relocated;
 }
 
-async function esxiHostIds(hosts: HostStore, platformId: string): Promise<Map<string, string>> {
-  const byMoref = new Map<string, string>();
-  for await (const page of hosts.listPlatformHostKeys(platformId)) {
-    for (const host of page) if (host.kind === 'esxi' && host.moref) byMoref.set(host.moref, host.id);
-  }
-  return byMoref;
+/**
+ * The record ids of the ESXi hosts these VMs run on. ESXi ids derive from the
+ * hardware UUID, so the few hosts are asked for it in one call, rather than
+ * reading every host of the platform to match morefs.
+ */
+async function esxiHostIds(inventory: PlatformInventory, platformId: string, records: PlatformHostRecord[]): Promise<Map<string, string>> {
+  const hostMorefs = [...new Set(records.flatMap((record) => (record.kind === 'vm' && record.hostMoref ? [record.hostMoref] : [])))];
+  if (hostMorefs.length === 0) return new Map();
+  const { records: esxiHosts } = await inventory.fetch('esxi', hostMorefs);
+  return new Map(esxiHosts.map((host) => [host.moref, platformHostId(platformId, 'esxi', host.instanceUuid ?? host.moref)]));
 }
 
 function failure(hostId: string, errorCode: string, message: string, name?: string): TaskItem {

@@ -186,6 +186,8 @@ describe('platform collection', () => {
     const refreshed = await host(vm.id);
     assert.equal(refreshed.memoryMb, (vm.memoryMb ?? 0) + 512);
     assert.equal(refreshed.powerState, 'poweredOff');
+    assert.equal((refreshed as HostView & { esxiHostId?: string }).esxiHostId, (vm as HostView & { esxiHostId?: string }).esxiHostId, 'still points at its ESXi host record');
+    assert.ok((vm as HostView & { esxiHostId?: string }).esxiHostId);
   });
 
   test('a VM gone from vCenter fails with NOT_FOUND_ON_PLATFORM and is marked missing; a mixed selection is one task', async () => {
