@@ -85,6 +85,8 @@ func main() {
 		err = vmMemory(args)
 	case "vm-power":
 		err = vmPower(args)
+	case "vm-reregister":
+		err = vmReregister(args)
 	case "session-terminate":
 		err = sessionTerminate(args)
 	default:
@@ -385,6 +387,51 @@ func waitTask(ctx context.Context, task *object.Task, err error) error {
 
 func powerState(ctx context.Context, vm *object.VirtualMachine) (types.VirtualMachinePowerState, error) {
 	return vm.PowerState(ctx)
+}
+
+// vmReregister unregisters a VM and registers its vmx again: vCenter hands out
+// a new moref, while the instance UUID (derived from the vmx path in vcsim,
+// kept in the vmx on a real vCenter) stays. Prints {"moref": "<new moref>"}.
+func vmReregister(args []string) error {
+	return vmCommand("vm-reregister", args, nil, func(ctx context.Context, vm *object.VirtualMachine) error {
+		var props mo.VirtualMachine
+		if err := vm.Properties(ctx, vm.Reference(), []string{"name", "parent", "config.files.vmPathName", "resourcePool", "runtime.host"}, &props); err != nil {
+			return err
+		}
+		if props.Parent == nil || props.ResourcePool == nil || props.Config == nil {
+			return errors.New("the VM has no folder, resource pool or config to register it again")
+		}
+		if state, err := powerState(ctx, vm); err != nil {
+			return err
+		} else if state == types.VirtualMachinePowerStatePoweredOn {
+			task, err := vm.PowerOff(ctx)
+			if err := waitTask(ctx, task, err); err != nil {
+				return err
+			}
+		}
+		if err := vm.Unregister(ctx); err != nil {
+			return err
+		}
+		var host *object.HostSystem
+		if props.Runtime.Host != nil {
+			host = object.NewHostSystem(vm.Client(), *props.Runtime.Host)
+		}
+		folder := object.NewFolder(vm.Client(), *props.Parent)
+		pool := object.NewResourcePool(vm.Client(), *props.ResourcePool)
+		task, err := folder.RegisterVM(ctx, props.Config.Files.VmPathName, props.Name, false, pool, host)
+		if err != nil {
+			return err
+		}
+		info, err := task.WaitForResult(ctx, nil)
+		if err != nil {
+			return err
+		}
+		ref, ok := info.Result.(types.ManagedObjectReference)
+		if !ok {
+			return fmt.Errorf("RegisterVM returned %T, not a VM reference", info.Result)
+		}
+		return json.NewEncoder(os.Stdout).Encode(map[string]string{"moref": ref.Value})
+	})
 }
 
 func vmDestroy(args []string) error {

@@ -76,6 +76,7 @@ export const taskViewSchema = z.object({
     succeeded: z.number().int(),
     failed: z.number().int(),
     percent: z.number().min(0).max(100),
+    discovered: z.number().int().optional().describe('objects listed so far by a sync\'s discovery'),
   }),
   counts: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), missing: z.number().int() }),
   createdAt: z.string(),

@@ -61,6 +61,8 @@ export interface LastSync {
   taskId: string;
   status: string;
   finishedAt: string;
+  /** Hosts and VMs the sync discovered: the next sync's progress estimate while it discovers. */
+  total?: number;
 }
 
 /** A platform as stored. The password lives in the secret store, never here. */
@@ -94,7 +96,7 @@ export const platformViewSchema = z.object({
   schedule: scheduleSchema.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  lastSync: z.object({ taskId: z.string(), status: z.string(), finishedAt: z.string() }).optional(),
+  lastSync: z.object({ taskId: z.string(), status: z.string(), finishedAt: z.string(), total: z.number().optional() }).optional(),
   activeSyncTaskId: z.string().optional(),
 });
 

@@ -22,6 +22,9 @@ export interface Task {
   updated: number;
   unchanged: number;
   missing: number;
+  /** Objects listed so far while discovering, and how many the previous sync found (the estimate). */
+  discovered?: number;
+  expectedTotal?: number;
   createdAt: string;
   startedAt?: string;
   updatedAt: string;
@@ -55,7 +58,7 @@ export interface TaskView {
   phase: TaskPhase;
   platformId?: string;
   hostCount?: number;
-  progress: { total: number; processed: number; succeeded: number; failed: number; percent: number };
+  progress: { total: number; processed: number; succeeded: number; failed: number; percent: number; discovered?: number };
   counts: { created: number; updated: number; unchanged: number; missing: number };
   createdAt: string;
   startedAt?: string;
@@ -75,13 +78,16 @@ const finalizingShare = 97;
  * never goes down: phases only move forward, processed only grows, and total
  * is fixed before collection starts.
  */
-export function percentOf(task: Pick<Task, 'phase' | 'status' | 'total' | 'processed'>): number {
+export function percentOf(task: Pick<Task, 'phase' | 'status' | 'total' | 'processed' | 'discovered' | 'expectedTotal'>): number {
   if (task.phase === 'done' || finishedStatuses.has(task.status)) return 100;
   switch (task.phase) {
     case 'connecting':
       return task.status === 'queued' ? 0 : connectingShare;
-    case 'discovering':
-      return discoveryShare;
+    case 'discovering': {
+      // Moves with discovery when the previous sync's size gives an estimate.
+      const ratio = task.expectedTotal ? Math.min((task.discovered ?? 0) / task.expectedTotal, 1) : 0;
+      return Math.round((connectingShare + ratio * (discoveryShare - connectingShare)) * 10) / 10;
+    }
     case 'collecting': {
       const ratio = task.total > 0 ? Math.min(task.processed / task.total, 1) : 0;
       return Math.round((discoveryShare + ratio * (finalizingShare - discoveryShare)) * 10) / 10;
@@ -106,6 +112,7 @@ export function toTaskView(task: Task): TaskView {
       succeeded: task.succeeded,
       failed: task.failed,
       percent: percentOf(task),
+      ...(task.discovered !== undefined ? { discovered: task.discovered } : {}),
     },
     counts: { created: task.created, updated: task.updated, unchanged: task.unchanged, missing: task.missing },
     createdAt: task.createdAt,

@@ -220,6 +220,17 @@ export class DynamoDbTaskStore implements TaskStore {
     }
   }
 
+  async addDiscovered(id: string, count: number, at: string, expectedTotal?: number): Promise<void> {
+    await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#tables.tasks,
+        Key: { id },
+        UpdateExpression: `ADD discovered :count SET updatedAt = :at${expectedTotal ? ', expectedTotal = :expected' : ''}`,
+        ExpressionAttributeValues: { ':count': count, ':at': at, ...(expectedTotal ? { ':expected': expectedTotal } : {}) },
+      }),
+    );
+  }
+
   async recordBatch(taskId: string, key: string, counters: BatchCounters, items: TaskItem[], at: string, hashes?: Map<string, string>): Promise<boolean> {
     // Items are idempotent puts keyed by host: write them first, then count.
     await writeInChunks(

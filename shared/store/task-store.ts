@@ -49,6 +49,8 @@ export interface TaskStore {
   markStarted(id: string, executionArn: string, at: string): Promise<void>;
   /** Moves the phase forward (never back) and optionally fixes the total. */
   advancePhase(id: string, phase: TaskPhase, at: string, total?: number): Promise<void>;
+  /** Adds objects listed by discovery, and records the estimate they are counted against. */
+  addDiscovered(id: string, count: number, at: string, expectedTotal?: number): Promise<void>;
   /**
    * Adds a batch's counters exactly once: the counters move in the same
    * transaction as a batch marker written only if absent. Returns false when

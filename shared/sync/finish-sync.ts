@@ -33,7 +33,7 @@ export async function finishSync(taskId: string, platformId: string, deps: Finis
     missing,
     ...(task.failed > 0 ? { error: `${task.failed} of ${task.total} hosts could not be synced; see the task's items` } : {}),
   });
-  await deps.platforms.finishSync(platformId, taskId, { taskId, status: finished?.status ?? status, finishedAt: at }, taskId);
+  await deps.platforms.finishSync(platformId, taskId, { taskId, status: finished?.status ?? status, finishedAt: at, total: task.total }, taskId);
   return { status, missing };
 }
 

@@ -30,8 +30,10 @@ export async function planSync(taskId: string, platform: Platform, deps: PlanSyn
   await deps.tasks.advancePhase(taskId, 'discovering', now());
   const plan: SyncPlan = { esxiBatches: [], vmBatches: [], maxConcurrency: deps.maxConcurrency };
   let total = 0;
+  const expectedTotal = platform.lastSync?.total;
+  const onPage = (count: number) => deps.tasks.addDiscovered(taskId, count, now(), expectedTotal);
   for (const kind of ['esxi', 'vm'] as const) {
-    const members = await discoverMembers(inventory, platform.id, kind);
+    const members = await discoverMembers(inventory, platform.id, kind, onPage);
     const batches = chunk(members, deps.batchSize);
     await deps.tasks.putBatchPlans(taskId, kind, batches);
     plan[kind === 'esxi' ? 'esxiBatches' : 'vmBatches'] = batches.map((_, index) => index);
@@ -41,7 +43,12 @@ export async function planSync(taskId: string, platform: Platform, deps: PlanSyn
   return plan;
 }
 
-async function discoverMembers(inventory: PlatformInventory, platformId: string, kind: PlatformObjectKind): Promise<BatchMember[]> {
+async function discoverMembers(
+  inventory: PlatformInventory,
+  platformId: string,
+  kind: PlatformObjectKind,
+  onPage: (count: number) => Promise<void>,
+): Promise<BatchMember[]> {
   const members: BatchMember[] = [];
   const seen = new Set<string>();
   for await (const page of inventory.discover(kind)) {
@@ -52,6 +59,8 @@ async function discoverMembers(inventory: PlatformInventory, platformId: string,
       seen.add(hostId);
       members.push({ moref: object.moref, hostId });
     }
+    // Discovery of a large vCenter takes seconds: the task shows it moving.
+    await onPage(page.length);
   }
   return members;
 }

@@ -190,6 +190,18 @@ describe('platform collection', () => {
     assert.ok((vm as HostView & { esxiHostId?: string }).esxiHostId);
   });
 
+  test('a VM re-registered under a new moref is found again by its instance UUID', async () => {
+    const vm = vms[3]!;
+    const output = await vcsimTool(['vm-reregister', '-u', vcenter.toolUrl, '-k', '-vm', vm.moref!]);
+    const { moref } = JSON.parse(output.split('\n')[0]!) as { moref: string };
+    assert.notEqual(moref, vm.moref);
+    const { task, items } = await collect([vm.id]);
+    assert.equal(task.status, 'succeeded', JSON.stringify(items));
+    const refreshed = await host(vm.id);
+    assert.equal(refreshed.moref, moref, 'same host record, new moref');
+    assert.equal(refreshed.status, 'active');
+  });
+
   test('a VM gone from vCenter fails with NOT_FOUND_ON_PLATFORM and is marked missing; a mixed selection is one task', async () => {
     const gone = vms[1]!;
     const kept = vms[2]!;
