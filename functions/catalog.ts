@@ -37,6 +37,8 @@ export interface FunctionSpec {
     startsCollection?: boolean;
     /** Sends to the sync-requests queue. */
     sendsSyncRequests?: boolean;
+    /** Speaks SOAP to vCenters or ESXi hosts: the bundle ships the compact WSDL. */
+    vsphere?: boolean;
   };
 }
 
@@ -86,12 +88,12 @@ const workflow = (id: string, access: FunctionSpec['access'], description: strin
 });
 
 export const workflowFunctions: FunctionSpec[] = [
-  workflow('plan-sync-batches', { tables: { platforms: 'read', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Log in to the vCenter, discover its hosts and VMs, store batch plans', 300, 1024),
-  workflow('sync-batch', { tables: { platforms: 'read', hosts: 'write', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Fetch one batch of hosts or VMs and upsert them', 300, 512),
+  workflow('plan-sync-batches', { tables: { platforms: 'read', tasks: 'write', taskItems: 'write' }, secrets: 'read', vsphere: true }, 'Log in to the vCenter, discover its hosts and VMs, store batch plans', 300, 1024),
+  workflow('sync-batch', { tables: { platforms: 'read', hosts: 'write', tasks: 'write', taskItems: 'write' }, secrets: 'read', vsphere: true }, 'Fetch one batch of hosts or VMs and upsert them', 300, 512),
   workflow('mark-missing-hosts', { tables: { platforms: 'write', hosts: 'write', tasks: 'write', taskItems: 'read' } }, 'Mark hosts not seen by the sync as missing and finish the task', 300, 512),
   workflow('fail-task', { tables: { platforms: 'write', tasks: 'write' } }, 'Record a failed sync or collection on its task', 30, 256),
-  workflow('collect-platform-batch', { tables: { platforms: 'write', hosts: 'write', tasks: 'write', taskItems: 'write' }, secrets: 'read' }, 'Refresh one batch of VMs / ESXi hosts of one platform from its vCenter', 300, 512),
-  workflow('collect-remote-batch', { tables: { hosts: 'write', tasks: 'write', taskItems: 'write', credentials: 'read' }, secrets: 'read' }, 'Collect one batch of servers over SSH (Linux, Windows) or vSphere (ESXi), a few at a time', 900, 512),
+  workflow('collect-platform-batch', { tables: { platforms: 'write', hosts: 'write', tasks: 'write', taskItems: 'write' }, secrets: 'read', vsphere: true }, 'Refresh one batch of VMs / ESXi hosts of one platform from its vCenter', 300, 512),
+  workflow('collect-remote-batch', { tables: { hosts: 'write', tasks: 'write', taskItems: 'write', credentials: 'read' }, secrets: 'read', vsphere: true }, 'Collect one batch of servers over SSH (Linux, Windows) or vSphere (ESXi), a few at a time', 900, 512),
   workflow('finish-collection', { tables: { tasks: 'write' } }, 'Give a collection task its final status', 30, 256),
 ];
 

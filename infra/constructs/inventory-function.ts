@@ -16,8 +16,6 @@ import type { FunctionSpec } from '#functions/catalog.ts';
 /** Newest Node.js runtime this aws-cdk-lib offers (nodejs24.x). */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-/** Functions that speak SOAP to vCenter and need the compact WSDL next to their bundle. */
-export const VSPHERE_FUNCTION_IDS: ReadonlySet<string> = new Set(['plan-sync-batches', 'sync-batch']);
 export const VSPHERE_WSDL_SOURCE = 'shared/vsphere/vim.wsdl';
 export const VSPHERE_WSDL_PATH = '/var/task/vim.wsdl';
 
@@ -25,11 +23,17 @@ const DEFAULT_TIMEOUT_SECONDS = 10;
 const DEFAULT_MEMORY_MB = 512;
 
 /**
- * ESM bundles have no `require`; CommonJS dependencies bundled into them (the
- * AWS SDK's, ssh2's) still call it, so give the module one.
+ * ESM bundles have no `require`, `__filename` or `__dirname`; CommonJS
+ * dependencies bundled into them still use them (the AWS SDK's `require`,
+ * ssh2's Emscripten-built poly1305 its `__dirname`), so give the module them.
  */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __inventoryCreateRequire } from 'node:module'; const require = __inventoryCreateRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER = [
+  "import { createRequire as __inventoryCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __inventoryFileURLToPath } from 'node:url';",
+  "const require = __inventoryCreateRequire(import.meta.url);",
+  'const __filename = __inventoryFileURLToPath(import.meta.url);',
+  "const __dirname = __inventoryFileURLToPath(new URL('.', import.meta.url));",
+].join(' ');
 
 export interface InventoryFunctionProps {
   spec: FunctionSpec;
@@ -50,7 +54,8 @@ export class InventoryFunction extends Construct {
   constructor(scope: Construct, id: string, props: InventoryFunctionProps) {
     super(scope, id);
     const { spec } = props;
-    const talksToVsphere = VSPHERE_FUNCTION_IDS.has(spec.id);
+    // Functions that speak SOAP need the compact WSDL next to their bundle.
+    const talksToVsphere = spec.access.vsphere === true;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,

@@ -159,7 +159,7 @@ describe('Lambda functions', () => {
       assert.equal(env.COLLECT_STATE_MACHINE_ARN !== undefined, Boolean(spec.access.startsCollection), `${spec.id} COLLECT_STATE_MACHINE_ARN`);
       if (spec.access.startsCollection) assert.deepEqual(env.COLLECT_STATE_MACHINE_ARN, { Ref: collectStateMachineId() }, spec.id);
       assert.equal(env.SYNC_REQUESTS_QUEUE_URL !== undefined, Boolean(spec.access.sendsSyncRequests), `${spec.id} SYNC_REQUESTS_QUEUE_URL`);
-      const vsphere = spec.id === 'plan-sync-batches' || spec.id === 'sync-batch';
+      const vsphere = ['plan-sync-batches', 'sync-batch', 'collect-platform-batch', 'collect-remote-batch'].includes(spec.id);
       assert.equal(env.VSPHERE_WSDL_PATH, vsphere ? '/var/task/vim.wsdl' : undefined, spec.id);
     }
   });
