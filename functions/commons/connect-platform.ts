@@ -25,7 +25,11 @@ export async function connectPlatform(platform: Platform): Promise<PlatformInven
   return {
     async *discover(kind) {
       for await (const page of discover(client, kind)) {
-        yield page.map((object) => ({ moref: object.moref, ...(object.instanceUuid ? { uuid: object.instanceUuid } : {}) }));
+        yield page.map((object) => ({
+          moref: object.moref,
+          ...(object.instanceUuid ? { uuid: object.instanceUuid } : {}),
+          ...(object.vmCount !== undefined ? { vmCount: object.vmCount } : {}),
+        }));
       }
     },
     async fetch(kind, morefs) {

@@ -1,7 +1,7 @@
 import { platformHostId } from '#shared/domain/host.ts';
 import type { Platform } from '#shared/domain/platform.ts';
 import type { BatchMember, TaskStore } from '#shared/store/task-store.ts';
-import type { PlatformInventory, PlatformObjectKind } from './platform-inventory.ts';
+import type { DiscoveredObject, PlatformInventory, PlatformObjectKind } from './platform-inventory.ts';
 
 export interface PlanSyncDeps {
   tasks: TaskStore;
@@ -30,10 +30,12 @@ export async function planSync(taskId: string, platform: Platform, deps: PlanSyn
   await deps.tasks.advancePhase(taskId, 'discovering', now());
   const plan: SyncPlan = { esxiBatches: [], vmBatches: [], maxConcurrency: deps.maxConcurrency };
   let total = 0;
-  const expectedTotal = platform.lastSync?.total;
-  const onPage = (count: number) => deps.tasks.addDiscovered(taskId, count, now(), expectedTotal);
+  // The previous sync's size, or on a first sync the hosts' own VM counts, sizes discovery.
+  let expectedTotal = platform.lastSync?.total;
+  const onPage = (page: DiscoveredObject[]) => deps.tasks.addDiscovered(taskId, page.length, now(), expectedTotal);
   for (const kind of ['esxi', 'vm'] as const) {
     const members = await discoverMembers(inventory, platform.id, kind, onPage);
+    if (kind === 'esxi') expectedTotal ??= members.length + members.reduce((sum, member) => sum + (member.vmCount ?? 0), 0);
     const batches = chunk(members, deps.batchSize);
     await deps.tasks.putBatchPlans(taskId, kind, batches);
     plan[kind === 'esxi' ? 'esxiBatches' : 'vmBatches'] = batches.map((_, index) => index);
@@ -47,9 +49,9 @@ async function discoverMembers(
   inventory: PlatformInventory,
   platformId: string,
   kind: PlatformObjectKind,
-  onPage: (count: number) => Promise<void>,
-): Promise<BatchMember[]> {
-  const members: BatchMember[] = [];
+  onPage: (page: DiscoveredObject[]) => Promise<void>,
+): Promise<Array<BatchMember & { vmCount?: number }>> {
+  const members: Array<BatchMember & { vmCount?: number }> = [];
   const seen = new Set<string>();
   for await (const page of inventory.discover(kind)) {
     for (const object of page) {
@@ -57,10 +59,10 @@ async function discoverMembers(
       // Clones can share a UUID: the second one is told apart by its moref.
       if (seen.has(hostId)) hostId = platformHostId(platformId, kind, `${object.uuid}/${object.moref}`);
       seen.add(hostId);
-      members.push({ moref: object.moref, hostId });
+      members.push({ moref: object.moref, hostId, ...(object.vmCount !== undefined ? { vmCount: object.vmCount } : {}) });
     }
     // Discovery of a large vCenter takes seconds: the task shows it moving.
-    await onPage(page.length);
+    await onPage(page);
   }
   return members;
 }

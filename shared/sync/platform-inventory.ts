@@ -11,6 +11,8 @@ export interface DiscoveredObject {
   moref: string;
   /** VM instance UUID or ESXi hardware UUID; absent on odd objects, then the moref stands in. */
   uuid?: string;
+  /** ESXi hosts: the VMs they run, so a first sync knows roughly how many VMs discovery will list. */
+  vmCount?: number;
 }
 
 export interface PlatformHostRecord {

@@ -5,8 +5,8 @@
 import type { ObjectContent } from './vim-types.ts';
 import { bool, compact, list, noPlacement, num, obj, str, uniqueStrings, type InventoryRecord, type PlacementLookup } from './records.ts';
 
-/** Enough for the plan step: the stable id and a name. */
-export const esxiDiscoveryPathSet = ['name', 'hardware.systemInfo.uuid'];
+/** Enough for the plan step: the stable id and a name, and the host's VMs, which size the VM discovery ahead. */
+export const esxiDiscoveryPathSet = ['name', 'hardware.systemInfo.uuid', 'vm'];
 
 export const esxiPathSet = [
   'name',

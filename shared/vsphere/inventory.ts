@@ -15,6 +15,8 @@ export interface DiscoveredObject {
   /** stable id (VM instance UUID, host hardware UUID); undefined if unreadable */
   instanceUuid: string | undefined;
   name: string | undefined;
+  /** ESXi hosts: how many VMs they run (from the host's `vm` list). */
+  vmCount?: number;
 }
 
 const managedType: Record<RecordKind, InventoryType> = { vm: 'VirtualMachine', esxi: 'HostSystem' };
@@ -24,7 +26,12 @@ export async function* discover(client: VsphereClient, kind: RecordKind, pageSiz
   const pathSet = kind === 'vm' ? vmDiscoveryPathSet : esxiDiscoveryPathSet;
   const idPath = pathSet[1]!;
   for await (const page of client.listContainerObjects(managedType[kind], pathSet, pageSize)) {
-    yield page.map((o) => ({ moref: o.moref, instanceUuid: str(o.properties[idPath]), name: str(o.properties.name) }));
+    yield page.map((o) => ({
+      moref: o.moref,
+      instanceUuid: str(o.properties[idPath]),
+      name: str(o.properties.name),
+      ...(kind === 'esxi' ? { vmCount: Array.isArray(o.properties.vm) ? o.properties.vm.length : 0 } : {}),
+    }));
   }
 }
 
