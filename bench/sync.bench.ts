@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     clusters: { type: 'string', default: '4' },
     'vms-per-host': { type: 'string', default: '500' },
     'batch-size': { type: 'string', default: '250' },
+    'max-concurrency': { type: 'string', default: '6' },
     'baseline-vms': { type: 'string', default: '500' },
     'poll-ms': { type: 'string', default: '250' },
   },
@@ -42,7 +43,7 @@ console.log(`starting vcsim: -host ${args.hosts} -cluster ${args.clusters} -vm $
 const vcsim = await startVcsim({ hosts: Number(args.hosts), clusters: Number(args.clusters), vms: Number(args['vms-per-host']) });
 const dataDir = await mkdtemp(join(tmpdir(), 'inventory-bench-'));
 process.env['POWERTOOLS_LOG_LEVEL'] = 'ERROR';
-const stack = await startLocalStack({ dataDir, port: 0, persist: false, scheduleEveryMs: false, env: { SYNC_BATCH_SIZE: args['batch-size'] } });
+const stack = await startLocalStack({ dataDir, port: 0, persist: false, scheduleEveryMs: false, env: { SYNC_BATCH_SIZE: args['batch-size'], SYNC_MAX_CONCURRENCY: args['max-concurrency'] } });
 const writes = await countDynamoDbWrites();
 const api = apiClient(stack);
 

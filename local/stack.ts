@@ -96,7 +96,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...Object.fromEntries(allTables.map((spec) => [spec.envVar, tableNames[spec.id]])),
       // Every "Lambda" shares this machine's cores with DynamoDB Local and the
       // simulators here: fewer batches at once finish sooner, so progress moves sooner.
-      SYNC_MAX_CONCURRENCY: '4',
+      SYNC_MAX_CONCURRENCY: '6',
       ...options.env,
     });
 
