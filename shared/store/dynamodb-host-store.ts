@@ -4,7 +4,7 @@ import { remoteHostId, type Host } from '#shared/domain/host.ts';
 import { writeInChunks } from './batch-write.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
 import { addressKey, type HostFilter, type HostStore, type HostSyncState, type PlatformHostKey } from './host-store.ts';
-import { updateExpression } from './update-expression.ts';
+import { updateIfExists } from './update-expression.ts';
 
 const maxKeysPerBatchGet = 100;
 const syncStateAttributes: readonly string[] = ['id', 'contentHash', 'status', 'lastTaskId', 'lastChange', 'firstSeenAt'];
@@ -266,23 +266,10 @@ export class DynamoDbHostStore implements HostStore {
   }
 
   async update(id: string, changes: Record<string, unknown>, remove: string[] = []): Promise<Host | undefined> {
-    const expression = updateExpression(changes, remove);
-    try {
-      const { Attributes } = await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { id },
-          ...expression,
-          ConditionExpression: 'attribute_exists(id)',
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return withoutSearchName(Attributes as Host);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    const updated = await updateIfExists(this.#client, this.#table, id, changes, remove);
+    return updated ? withoutSearchName(updated as unknown as Host) : undefined;
   }
+
 
   async delete(id: string): Promise<Host | undefined> {
     try {

@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type
 import type { Platform } from '#shared/domain/platform.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
 import type { DeletePlatformOutcome, PlatformStore } from './platform-store.ts';
-import { updateExpression } from './update-expression.ts';
+import { updateIfExists } from './update-expression.ts';
 
 export class DynamoDbPlatformStore implements PlatformStore {
   readonly #client: DynamoDBDocumentClient;
@@ -33,23 +33,9 @@ export class DynamoDbPlatformStore implements PlatformStore {
   }
 
   async update(id: string, changes: Partial<Omit<Platform, 'id' | 'createdAt'>>, removeSchedule = false): Promise<Platform | undefined> {
-    const expression = updateExpression(changes, removeSchedule ? ['schedule', 'nextSyncAt'] : []);
-    try {
-      const { Attributes } = await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { id },
-          ...expression,
-          ConditionExpression: 'attribute_exists(id)',
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes as Platform;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    return (await updateIfExists(this.#client, this.#table, id, changes, removeSchedule ? ['schedule', 'nextSyncAt'] : [])) as Platform | undefined;
   }
+
 
   async delete(id: string): Promise<DeletePlatformOutcome> {
     try {

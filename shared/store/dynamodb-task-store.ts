@@ -100,27 +100,30 @@ export class DynamoDbTaskStore implements TaskStore {
     }
   }
 
-  async recordHostOutcome(taskId: string, item: TaskItem, counters: BatchCounters, at: string): Promise<boolean> {
+  recordHostOutcome(taskId: string, item: TaskItem, counters: BatchCounters, at: string): Promise<boolean> {
+    return this.#countOnce(taskId, { taskId, itemKey: `item#${item.hostId}`, ...item, at }, counters, at);
+  }
+
+  /**
+   * The exactly-once step of every count: the marker item is written only if
+   * absent, in the same transaction as the task's ADD. False when the marker
+   * was already there (a retried invocation), and nothing was counted.
+   */
+  async #countOnce(taskId: string, marker: Record<string, unknown>, counters: BatchCounters, at: string): Promise<boolean> {
     const adds = Object.entries(counters).filter(([, value]) => value !== undefined && value !== 0);
     try {
       await this.#client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.#tables.taskItems,
-                Item: { taskId, itemKey: `item#${item.hostId}`, ...item, at },
-                ConditionExpression: 'attribute_not_exists(itemKey)',
-              },
-            },
+            { Put: { TableName: this.#tables.taskItems, Item: marker, ConditionExpression: 'attribute_not_exists(itemKey)' } },
             {
               Update: {
                 TableName: this.#tables.tasks,
                 Key: { id: taskId },
-                UpdateExpression: `SET updatedAt = :at ADD ${adds.map(([name]) => `#${name} :${name}`).join(', ')}`,
+                UpdateExpression: `SET updatedAt = :at${adds.length ? ` ADD ${adds.map(([name]) => `#${name} :${name}`).join(', ')}` : ''}`,
                 ConditionExpression: 'attribute_exists(id)',
-                ExpressionAttributeNames: Object.fromEntries(adds.map(([name]) => [`#${name}`, name])),
                 ExpressionAttributeValues: { ':at': at, ...Object.fromEntries(adds.map(([name, value]) => [`:${name}`, value])) },
+                ...(adds.length ? { ExpressionAttributeNames: Object.fromEntries(adds.map(([name]) => [`#${name}`, name])) } : {}),
               },
             },
           ],
@@ -238,44 +241,20 @@ export class DynamoDbTaskStore implements TaskStore {
       this.#tables.taskItems,
       items.map((item) => ({ taskId, itemKey: `item#${item.hostId}`, ...item, at })),
     );
-    const adds = Object.entries(counters).filter(([, value]) => value !== undefined && value !== 0);
-    try {
-      await this.#client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.#tables.taskItems,
-                Item: {
-                  taskId,
-                  itemKey: `done#${key}`,
-                  ...counters,
-                  at,
-                  expiresAt: expiry(),
-                  // "<hostId> <hash>" lines: about 75 bytes a host, far below the item limit at 250 a batch.
-                  ...(hashes?.size ? { hashes: [...hashes].map(([id, hash]) => `${id} ${hash}`).join('\n') } : {}),
-                },
-                ConditionExpression: 'attribute_not_exists(itemKey)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.#tables.tasks,
-                Key: { id: taskId },
-                UpdateExpression: `SET updatedAt = :at${adds.length ? ` ADD ${adds.map(([name]) => `#${name} :${name}`).join(', ')}` : ''}`,
-                ConditionExpression: 'attribute_exists(id)',
-                ExpressionAttributeValues: { ':at': at, ...Object.fromEntries(adds.map(([name, value]) => [`:${name}`, value])) },
-                ...(adds.length ? { ExpressionAttributeNames: Object.fromEntries(adds.map(([name]) => [`#${name}`, name])) } : {}),
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+    return this.#countOnce(
+      taskId,
+      {
+        taskId,
+        itemKey: `done#${key}`,
+        ...counters,
+        at,
+        expiresAt: expiry(),
+        // "<hostId> <hash>" lines: about 75 bytes a host, far below the item limit at 250 a batch.
+        ...(hashes?.size ? { hashes: [...hashes].map(([id, hash]) => `${id} ${hash}`).join('\n') } : {}),
+      },
+      counters,
+      at,
+    );
   }
 
   async getBatchHashes(taskId: string, key: string): Promise<Map<string, string> | undefined> {

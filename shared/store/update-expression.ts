@@ -1,3 +1,6 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 /** Builds a SET/REMOVE UpdateExpression from a plain object of changes. */
 export function updateExpression(
   changes: Record<string, unknown>,
@@ -22,4 +25,32 @@ export function updateExpression(
     ExpressionAttributeNames: names,
     ...(sets.length ? { ExpressionAttributeValues: values } : {}),
   };
+}
+
+/**
+ * Applies changes to the item with this id only if it exists: the new item,
+ * or undefined when there is no such item (never an upsert).
+ */
+export async function updateIfExists(
+  client: DynamoDBDocumentClient,
+  table: string,
+  id: string,
+  changes: Record<string, unknown>,
+  remove: string[] = [],
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const { Attributes } = await client.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { id },
+        ...updateExpression(changes, remove),
+        ConditionExpression: 'attribute_exists(id)',
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
 }
