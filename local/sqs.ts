@@ -33,7 +33,11 @@ export async function startLocalSqs(options: { port?: number } = {}): Promise<Lo
     createQueue: async (name, attributes) => {
       const created = await client.send(new CreateQueueCommand({ QueueName: name, ...(attributes ? { Attributes: attributes } : {}) }));
       if (!created.QueueUrl) throw new Error(`CreateQueue ${name} returned no URL`);
-      return created.QueueUrl;
+      // fauxqs names queues sqs.<region>.localhost, which glibc does not resolve, and the
+      // SDK calls the queue URL itself: hand out the same queue on this loopback endpoint.
+      const url = new URL(created.QueueUrl);
+      url.host = new URL(endpoint).host;
+      return url.toString();
     },
     stop: async () => {
       client.destroy();

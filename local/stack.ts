@@ -71,9 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const sqs = await startLocalSqs();
     stops.push(() => sqs.stop());
-    // fauxqs names queues sqs.<region>.localhost, which glibc does not resolve and
-    // the SDK would call directly (it uses the queue URL as endpoint): point it at loopback.
-    const queueUrl = loopbackQueueUrl(await sqs.createQueue(syncRequestsQueue), sqs.endpoint);
+    const queueUrl = await sqs.createQueue(syncRequestsQueue);
 
     const workflows = await synthesizeLocalWorkflows();
     const platformSync = workflows.find((workflow) => workflow.name === 'platform-sync');
@@ -191,13 +189,6 @@ function specOf(functionId: string): FunctionSpec {
 
 function timeouts(): Record<string, number> {
   return Object.fromEntries(allFunctions.map((spec) => [spec.id, spec.timeoutSeconds ?? 30]));
-}
-
-function loopbackQueueUrl(queueUrl: string, endpoint: string): string {
-  const url = new URL(queueUrl);
-  const local = new URL(endpoint);
-  url.host = local.host;
-  return url.toString();
 }
 
 function scheduledEvent() {
