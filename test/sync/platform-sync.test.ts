@@ -49,19 +49,6 @@ async function truth(): Promise<{ vms: VmTruth[]; hosts: HostTruth[] }> {
   return JSON.parse(await vcsimTool(['inventory', '-u', vcsim.toolUrl, '-k'])) as { vms: VmTruth[]; hosts: HostTruth[] };
 }
 
-async function registerPlatform(overrides: Record<string, unknown> = {}): Promise<string> {
-  const { status, body } = await env.api<{ id: string }>('POST', '/virtualization', {
-    name: `vc-${Math.random().toString(36).slice(2, 8)}`,
-    type: 'vmware',
-    endpoint: vcsim.url,
-    username: vcsim.username,
-    password: vcsim.password,
-    tls: { mode: 'thumbprint', thumbprint: vcsim.thumbprintSha256 },
-    ...overrides,
-  });
-  assert.equal(status, 201);
-  return body.id;
-}
 
 async function sync(platformId: string): Promise<{ taskId: string; snapshots: TaskSnapshot[]; final: TaskSnapshot }> {
   const { status, body } = await env.api<{ taskId: string }>('POST', `/virtualization/${platformId}/sync`);
@@ -100,7 +87,7 @@ describe('platform sync', () => {
   let firstTaskId: string;
 
   test('a full sync stores every ESXi host and VM exactly as vcsim reports them', async () => {
-    platformId = await registerPlatform();
+    platformId = await env.registerPlatform(vcsim);
     const { taskId, snapshots, final } = await sync(platformId);
     firstTaskId = taskId;
     const expected = await truth();
@@ -189,6 +176,39 @@ describe('platform sync', () => {
     assert.deepEqual(afterRerun.counts, before.counts);
   });
 
+  test('a batch whose hosts were written but not counted (a crash) counts once on retry, the same way', async () => {
+    const { tasks, hosts, platforms } = await import('#stores');
+    const { connectPlatform } = await import('#commons/connect-platform.ts');
+    const { planSync } = await import('#shared/sync/plan-sync.ts');
+    const { syncBatch } = await import('#shared/sync/sync-batch.ts');
+    const { newTask } = await import('#shared/domain/task.ts');
+    // A second platform on the same vCenter: its hosts are new to the inventory.
+    const platform = (await platforms().get(await env.registerPlatform(vcsim)))!;
+    const task = newTask({ id: crypto.randomUUID(), type: 'platform_sync', trigger: 'api', status: 'queued', phase: 'connecting', platformId: platform.id }, new Date().toISOString());
+    assert.equal((await tasks().createSyncTask(task, platform.id)).outcome, 'started');
+    await planSync(task.id, platform, { tasks: tasks(), connect: connectPlatform, batchSize: 4, maxConcurrency: 1 });
+    const input = { taskId: task.id, platform, kind: 'vm' as const, batchIndex: 0 };
+
+    // The first attempt writes its hosts, then dies before the counting transaction.
+    const store = tasks();
+    const crashing = new Proxy(store, {
+      get: (target, property) =>
+        property === 'recordBatch' ? async () => Promise.reject(new Error('Task timed out')) : (Reflect.get(target, property, target) as unknown as (...args: never[]) => unknown).bind(target),
+    });
+    await assert.rejects(syncBatch(input, { tasks: crashing, hosts: hosts(), connect: connectPlatform }), /Task timed out/);
+    assert.equal((await hosts().list({ platformId: platform.id }, { limit: 100 })).items.length, 4, 'the hosts were written');
+    assert.equal((await tasks().get(task.id))?.processed, 0, 'nothing was counted');
+
+    const retry = await syncBatch(input, { tasks: store, hosts: hosts(), connect: connectPlatform });
+    assert.equal(retry.counted, true);
+    assert.equal(retry.hostWrites, 0, 'the hosts are already there');
+    assert.deepEqual({ created: retry.counters.created, unchanged: retry.counters.unchanged }, { created: 4, unchanged: 0 }, 'counted as the crashed attempt classified them');
+    const again = await syncBatch(input, { tasks: store, hosts: hosts(), connect: connectPlatform });
+    assert.equal(again.counted, false);
+    const counted = (await tasks().get(task.id))!;
+    assert.deepEqual([counted.processed, counted.succeeded, counted.created], [4, 4, 4]);
+  });
+
   test('a sync already running answers 409 with its task id', async () => {
     const [first, second] = await Promise.all([
       env.api<{ taskId?: string }>('POST', `/virtualization/${platformId}/sync`),
@@ -206,7 +226,7 @@ describe('platform sync', () => {
 
 describe('platform sync failures', () => {
   async function failedSync(overrides: Record<string, unknown>): Promise<{ final: TaskSnapshot; platformId: string }> {
-    const platformId = await registerPlatform(overrides);
+    const platformId = await env.registerPlatform(vcsim, overrides);
     const { final } = await sync(platformId);
     assert.equal(final.status, 'failed', JSON.stringify(final));
     assert.equal((await platformHosts(platformId)).length, 0, 'no host written');
