@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '#local/stack.ts';
-import { apiClient, finalStatuses, trackPeakMemory } from './support.ts';
+import { apiClient, finalStatuses, registerVcsim, trackPeakMemory } from './support.ts';
 import { startSshd, type RunningSshd } from '#local/sshd.ts';
 import { startVcsim } from '#local/vcsim.ts';
 
@@ -67,14 +67,7 @@ try {
   const vmsPerHost = Math.ceil(Number(args.vms) / 4);
   const vcsim = await startVcsim({ hosts: 4, clusters: 0, vms: vmsPerHost });
   try {
-    const platform = (await api('POST', '/virtualization', {
-      name: 'bench',
-      type: 'vmware',
-      endpoint: vcsim.url,
-      username: vcsim.username,
-      password: vcsim.password,
-      tls: { mode: 'thumbprint', thumbprint: vcsim.thumbprintSha256 },
-    })) as { id: string };
+    const platform = { id: await registerVcsim(api, vcsim, 'bench') };
     const { taskId } = (await api('POST', `/virtualization/${platform.id}/sync`)) as { taskId: string };
     await waitFor(taskId);
     const vmIds: string[] = [];

@@ -1,5 +1,6 @@
 /** What both benchmarks need: an API client for the local stack and a peak-RSS sampler. */
 import type { LocalStack } from '#local/stack.ts';
+import type { VcsimInstance } from '#local/vcsim.ts';
 
 export function apiClient(local: LocalStack) {
   return async (method: string, path: string, body?: unknown): Promise<unknown> => {
@@ -21,3 +22,16 @@ export function trackPeakMemory() {
 }
 
 export const finalStatuses = ['succeeded', 'partially_succeeded', 'failed', 'cancelled'];
+
+/** Registers a vcsim as a platform, its certificate pinned, and returns the platform id. */
+export async function registerVcsim(api: ReturnType<typeof apiClient>, vcsim: VcsimInstance, name: string): Promise<string> {
+  const platform = (await api('POST', '/virtualization', {
+    name,
+    type: 'vmware',
+    endpoint: vcsim.url,
+    username: vcsim.username,
+    password: vcsim.password,
+    tls: { mode: 'thumbprint', thumbprint: vcsim.thumbprintSha256 },
+  })) as { id: string };
+  return platform.id;
+}

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '#local/stack.ts';
-import { apiClient, finalStatuses, trackPeakMemory } from './support.ts';
+import { apiClient, finalStatuses, registerVcsim, trackPeakMemory } from './support.ts';
 import { startVcsim } from '#local/vcsim.ts';
 import { discover, VsphereClient, vmPathSet } from '#shared/vsphere/index.ts';
 import { countDynamoDbWrites } from './dynamodb-write-counter.ts';
@@ -48,14 +48,7 @@ const writes = await countDynamoDbWrites();
 const api = apiClient(stack);
 
 try {
-  const platform = (await api('POST', '/virtualization', {
-    name: 'bench',
-    type: 'vmware',
-    endpoint: vcsim.url,
-    username: vcsim.username,
-    password: vcsim.password,
-    tls: { mode: 'thumbprint', thumbprint: vcsim.thumbprintSha256 },
-  })) as { id: string };
+  const platform = { id: await registerVcsim(api, vcsim, 'bench') };
 
   const first = await timedSync(platform.id);
   report('first sync', first);

@@ -162,15 +162,7 @@ describe('platform collection', () => {
   let vms: HostView[];
 
   before(async () => {
-    const { body } = await env.api<{ id: string }>('POST', '/virtualization', {
-      name: 'collect-vc',
-      type: 'vmware',
-      endpoint: vcenter.url,
-      username: vcenter.username,
-      password: vcenter.password,
-      tls: { mode: 'thumbprint', thumbprint: vcenter.thumbprintSha256 },
-    });
-    platformId = body.id;
+    platformId = await env.registerPlatform(vcenter);
     const { body: started } = await env.api<{ taskId: string }>('POST', `/virtualization/${platformId}/sync`);
     assert.equal((await env.waitForTask(started.taskId)).at(-1)?.status, 'succeeded');
     vms = (await env.api<{ items: HostView[] }>('GET', `/hosts?platformId=${platformId}&kind=vm&limit=100`)).body.items;

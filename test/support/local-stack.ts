@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '#local/stack.ts';
+import type { VcsimInstance } from '#local/vcsim.ts';
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -18,6 +19,8 @@ export interface TestStack {
   stack: LocalStack;
   dataDir: string;
   api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  /** Registers a vcsim as a platform (its thumbprint pinned, a random name) and returns its id. */
+  registerPlatform(vcsim: VcsimInstance, overrides?: Record<string, unknown>): Promise<string>;
   /** Polls a task until it has a final status; returns every state seen. */
   waitForTask(taskId: string, options?: { intervalMs?: number; timeoutMs?: number }): Promise<TaskSnapshot[]>;
   stop(): Promise<void>;
@@ -58,10 +61,24 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   };
+  const registerPlatform = async (vcsim: VcsimInstance, overrides: Record<string, unknown> = {}) => {
+    const { status, body } = await api<{ id?: string }>('POST', '/virtualization', {
+      name: `vc-${Math.random().toString(36).slice(2, 8)}`,
+      type: 'vmware',
+      endpoint: vcsim.url,
+      username: vcsim.username,
+      password: vcsim.password,
+      tls: { mode: 'thumbprint', thumbprint: vcsim.thumbprintSha256 },
+      ...overrides,
+    });
+    if (status !== 201 || !body.id) throw new Error(`registering ${vcsim.url} answered ${status}: ${JSON.stringify(body)}`);
+    return body.id;
+  };
   return {
     stack,
     dataDir,
     api,
+    registerPlatform,
     waitForTask,
     stop: async () => {
       await stack.whenIdle();

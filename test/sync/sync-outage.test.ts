@@ -25,14 +25,7 @@ after(async () => {
 });
 
 test('vcsim stopped mid-sync leaves the hosts already written and a truthful final status', async () => {
-  const { body: platform } = await env.api<{ id: string }>('POST', '/virtualization', {
-    name: 'outage',
-    type: 'vmware',
-    endpoint: vcsim.url,
-    username: vcsim.username,
-    password: vcsim.password,
-    tls: { mode: 'insecure' },
-  });
+  const platform = { id: await env.registerPlatform(vcsim) };
   const { body: started } = await env.api<{ taskId: string }>('POST', `/virtualization/${platform.id}/sync`);
 
   let snapshot: TaskSnapshot;

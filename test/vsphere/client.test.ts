@@ -3,7 +3,6 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startVcsim, vcsimTool, type VcsimInstance } from '#local/vcsim.ts';
 import {
-  VsphereError,
   closeVsphereSessions,
   getVsphereSession,
   listRecords,
@@ -11,23 +10,9 @@ import {
   vmPathSet,
   type InventoryRecord,
 } from '#shared/vsphere/index.ts';
-import { clientFor, groundTruth, settingsFor } from './helpers.ts';
+import { clientFor, collectPages, groundTruth, settingsFor, vsphereError } from './helpers.ts';
 
-async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[][]> {
-  const all: T[][] = [];
-  for await (const page of pages) all.push(page);
-  return all;
-}
 
-async function vsphereError(promise: Promise<unknown>): Promise<VsphereError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof VsphereError, `expected VsphereError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a VsphereError');
-}
 
 async function closedPort(): Promise<number> {
   const server = net.createServer();
@@ -51,7 +36,7 @@ describe('vSphere client against vcsim (1 cluster of 3 hosts, 2 standalone hosts
   it('VM records match the govmomi ground truth field by field', async () => {
     const truth = await groundTruth(sim);
     const client = clientFor(sim);
-    const records = (await collect(listRecords(client, 'vm', 1000))).flat();
+    const records = (await collectPages(listRecords(client, 'vm', 1000))).flat();
     assert.equal(truth.vms.length, 9);
     assert.equal(records.length, truth.vms.length);
     const byMoref = new Map(records.map((r) => [r.moref, r]));
@@ -80,7 +65,7 @@ describe('vSphere client against vcsim (1 cluster of 3 hosts, 2 standalone hosts
   it('ESXi host records match the ground truth, memory beyond 2^31 kept exact', async () => {
     const truth = await groundTruth(sim);
     const client = clientFor(sim);
-    const records = (await collect(listRecords(client, 'esxi'))).flat();
+    const records = (await collectPages(listRecords(client, 'esxi'))).flat();
     assert.equal(records.length, 5);
     const byMoref = new Map(records.map((r) => [r.moref, r]));
     for (const host of truth.hosts) {
@@ -101,7 +86,7 @@ describe('vSphere client against vcsim (1 cluster of 3 hosts, 2 standalone hosts
 
   it('follows every continuation token: page size 4 over 9 VMs, all seen once', async () => {
     const client = clientFor(sim);
-    const pages = await collect(client.listContainerObjects('VirtualMachine', ['name'], 4));
+    const pages = await collectPages(client.listContainerObjects('VirtualMachine', ['name'], 4));
     assert.deepEqual(
       pages.map((p) => p.length),
       [4, 4, 1],
@@ -196,7 +181,7 @@ describe('vSphere client against vcsim (1 cluster of 3 hosts, 2 standalone hosts
     const key = client.sessionKey;
     assert.ok(key);
     await vcsimTool(['session-terminate', '-u', sim.toolUrl, '-k', '-key', key]);
-    const pages = await collect(client.listContainerObjects('HostSystem', ['name']));
+    const pages = await collectPages(client.listContainerObjects('HostSystem', ['name']));
     assert.equal(pages.flat().length, 5);
     const { objects } = await client.retrieveObjects('HostSystem', [pages[0]![0]!.moref], ['name']);
     assert.equal(objects.length, 1);
@@ -239,8 +224,8 @@ describe('vSphere client against a standalone ESXi (vcsim -esx)', () => {
     const sim = await startVcsim({ esx: true, vms: 2 });
     try {
       const client = clientFor(sim);
-      const hosts = (await collect(listRecords(client, 'esxi'))).flat();
-      const vms = (await collect(listRecords(client, 'vm'))).flat();
+      const hosts = (await collectPages(listRecords(client, 'esxi'))).flat();
+      const vms = (await collectPages(listRecords(client, 'vm'))).flat();
       assert.equal(hosts.length, 1);
       assert.equal(vms.length, 2);
       assert.equal(hosts[0]?.facts.cluster, undefined);

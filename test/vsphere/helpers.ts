@@ -1,5 +1,6 @@
 import { startVcsim, vcsimTool, type VcsimInstance, type VcsimOptions } from '#local/vcsim.ts';
-import { VsphereClient, type VsphereConnectionSettings } from '#shared/vsphere/index.ts';
+import assert from 'node:assert/strict';
+import { VsphereClient, VsphereError, type VsphereConnectionSettings } from '#shared/vsphere/index.ts';
 import type { TlsSettings } from '#shared/vsphere/tls.ts';
 
 export interface VmTruth {
@@ -38,4 +39,22 @@ export function clientFor(sim: VcsimInstance, overrides: Partial<VsphereConnecti
 
 export async function withVcsim(opts: VcsimOptions): Promise<VcsimInstance> {
   return startVcsim(opts);
+}
+
+/** Every page an async page iterator yields. */
+export async function collectPages<T>(pages: AsyncIterable<T[]>): Promise<T[][]> {
+  const all: T[][] = [];
+  for await (const page of pages) all.push(page);
+  return all;
+}
+
+/** The VsphereError a promise rejects with; fails the test on anything else. */
+export async function vsphereError(promise: Promise<unknown>): Promise<VsphereError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof VsphereError, `expected VsphereError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a VsphereError');
 }

@@ -5,25 +5,11 @@ import http from 'node:http';
 import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startVcsim, vcsimTool, type VcsimInstance } from '#local/vcsim.ts';
-import { VsphereError, esxiPathSet, vmPathSet, type VsphereClient } from '#shared/vsphere/index.ts';
+import { esxiPathSet, vmPathSet, type VsphereClient, type VsphereError } from '#shared/vsphere/index.ts';
 import { moRef } from '#shared/vsphere/vim-types.ts';
-import { clientFor, groundTruth } from './helpers.ts';
+import { clientFor, collectPages, groundTruth, vsphereError } from './helpers.ts';
 
-async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[][]> {
-  const all: T[][] = [];
-  for await (const page of pages) all.push(page);
-  return all;
-}
 
-async function vsphereError(promise: Promise<unknown>): Promise<VsphereError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof VsphereError, `expected VsphereError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a VsphereError');
-}
 
 describe('streaming property collector path equals the node-soap path (vcsim, server pages by 4)', () => {
   let sim: VcsimInstance;
@@ -69,8 +55,8 @@ describe('streaming property collector path equals the node-soap path (vcsim, se
   });
 
   it('container listings page by page: same pages, same objects, same order', async () => {
-    const fast = await collect(stream.listContainerObjects('VirtualMachine', vmPathSet, 3));
-    const reference = await collect(soap.listContainerObjects('VirtualMachine', vmPathSet, 3));
+    const fast = await collectPages(stream.listContainerObjects('VirtualMachine', vmPathSet, 3));
+    const reference = await collectPages(soap.listContainerObjects('VirtualMachine', vmPathSet, 3));
     assert.ok(fast.length >= 4, `expected several pages, got ${fast.length}`);
     assert.deepEqual(fast, reference);
   });
